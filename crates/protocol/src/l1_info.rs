@@ -1,0 +1,326 @@
+//! The L1 attributes deposit: the first transaction of every L2 block, which records the block's
+//! L1 origin and its sequence number in the epoch.
+
+use alloy_primitives::{address, Address, B256, U256};
+
+/// Sender of the L1 attributes deposit.
+pub const L1_INFO_DEPOSITOR: Address = address!("0xdeaddeaddeaddeaddeaddeaddeaddeaddead0001");
+/// The L1Block predeploy, receiver of the L1 attributes deposit.
+pub const L1_BLOCK_ADDRESS: Address = address!("0x4200000000000000000000000000000000000015");
+
+/// The calldata layout of an L1 attributes deposit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum L1InfoLayout {
+    /// `setL1BlockValues`, ABI-encoded words.
+    Bedrock,
+    /// `setL1BlockValuesEcotone`, packed.
+    Ecotone,
+    /// `setL1BlockValuesIsthmus`: Ecotone plus operator fee parameters.
+    Isthmus,
+    /// `setL1BlockValuesJovian`: Isthmus plus the DA footprint gas scalar.
+    Jovian,
+}
+
+impl L1InfoLayout {
+    /// The function selector that opens the calldata.
+    pub const fn selector(self) -> [u8; 4] {
+        match self {
+            Self::Bedrock => [0x01, 0x5d, 0x8e, 0xb9],
+            Self::Ecotone => [0x44, 0x0a, 0x5e, 0x20],
+            Self::Isthmus => [0x09, 0x89, 0x99, 0xbe],
+            Self::Jovian => [0x3d, 0xb6, 0xbe, 0x2b],
+        }
+    }
+
+    /// The exact calldata length, selector included.
+    pub const fn len(self) -> usize {
+        match self {
+            Self::Bedrock => 4 + 8 * 32,
+            Self::Ecotone => 164,
+            Self::Isthmus => 176,
+            Self::Jovian => 178,
+        }
+    }
+
+    fn from_selector(selector: &[u8]) -> Option<Self> {
+        [Self::Bedrock, Self::Ecotone, Self::Isthmus, Self::Jovian]
+            .into_iter()
+            .find(|l| l.selector() == selector)
+    }
+}
+
+/// The values of an L1 attributes deposit. Fields a layout does not carry are zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct L1BlockInfo {
+    /// The layout the values were decoded from.
+    pub layout: L1InfoLayout,
+    /// L1 origin number.
+    pub number: u64,
+    /// L1 origin timestamp.
+    pub timestamp: u64,
+    /// L1 origin base fee.
+    pub base_fee: U256,
+    /// L1 origin hash.
+    pub block_hash: B256,
+    /// Position of the L2 block in its epoch.
+    pub sequence_number: u64,
+    /// Batcher address, left-padded to 32 bytes.
+    pub batcher_hash: B256,
+    /// L1 fee overhead (Bedrock layout only).
+    pub l1_fee_overhead: U256,
+    /// L1 fee scalar (Bedrock layout only).
+    pub l1_fee_scalar: U256,
+    /// Base fee scalar (Ecotone layout on).
+    pub base_fee_scalar: u32,
+    /// Blob base fee scalar (Ecotone layout on).
+    pub blob_base_fee_scalar: u32,
+    /// L1 blob base fee (Ecotone layout on).
+    pub blob_base_fee: U256,
+    /// Operator fee scalar (Isthmus layout on).
+    pub operator_fee_scalar: u32,
+    /// Operator fee constant (Isthmus layout on).
+    pub operator_fee_constant: u64,
+    /// DA footprint gas scalar (Jovian layout).
+    pub da_footprint_gas_scalar: u16,
+}
+
+/// Calldata that is not an L1 attributes deposit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum L1InfoError {
+    /// Shorter than a selector, or a selector of no known layout.
+    #[error("unknown L1 info selector {0}")]
+    UnknownSelector(String),
+    /// The length does not match the layout.
+    #[error("{layout:?} L1 info calldata must be {expected} bytes, got {got}")]
+    Length {
+        /// The layout named by the selector.
+        layout: L1InfoLayout,
+        /// Its length.
+        expected: usize,
+        /// The calldata's length.
+        got: usize,
+    },
+    /// An ABI word holding a `uint64` has high bits set.
+    #[error("Bedrock L1 info field `{0}` does not fit in 64 bits")]
+    Overflow(&'static str),
+}
+
+impl L1BlockInfo {
+    /// Decodes the calldata of an L1 attributes deposit in any of the four layouts.
+    pub fn decode(calldata: &[u8]) -> Result<Self, L1InfoError> {
+        let layout = calldata
+            .get(..4)
+            .and_then(L1InfoLayout::from_selector)
+            .ok_or_else(|| {
+                L1InfoError::UnknownSelector(alloy_primitives::hex::encode_prefixed(
+                    &calldata[..calldata.len().min(4)],
+                ))
+            })?;
+        if calldata.len() != layout.len() {
+            return Err(L1InfoError::Length {
+                layout,
+                expected: layout.len(),
+                got: calldata.len(),
+            });
+        }
+        let mut r = Reader(&calldata[4..]);
+        if layout == L1InfoLayout::Bedrock {
+            let number = r.word_u64("number")?;
+            let timestamp = r.word_u64("timestamp")?;
+            let base_fee = U256::from_be_bytes(r.word());
+            let block_hash = B256::from(r.word());
+            let sequence_number = r.word_u64("sequenceNumber")?;
+            return Ok(Self {
+                layout,
+                number,
+                timestamp,
+                base_fee,
+                block_hash,
+                sequence_number,
+                batcher_hash: B256::from(r.word()),
+                l1_fee_overhead: U256::from_be_bytes(r.word()),
+                l1_fee_scalar: U256::from_be_bytes(r.word()),
+                ..Self::empty(layout)
+            });
+        }
+        let mut info = Self::empty(layout);
+        info.base_fee_scalar = r.u32();
+        info.blob_base_fee_scalar = r.u32();
+        info.sequence_number = r.u64();
+        info.timestamp = r.u64();
+        info.number = r.u64();
+        info.base_fee = U256::from_be_bytes(r.word());
+        info.blob_base_fee = U256::from_be_bytes(r.word());
+        info.block_hash = B256::from(r.word());
+        info.batcher_hash = B256::from(r.word());
+        if matches!(layout, L1InfoLayout::Isthmus | L1InfoLayout::Jovian) {
+            info.operator_fee_scalar = r.u32();
+            info.operator_fee_constant = r.u64();
+        }
+        if layout == L1InfoLayout::Jovian {
+            info.da_footprint_gas_scalar = u16::from_be_bytes(r.take());
+        }
+        Ok(info)
+    }
+
+    const fn empty(layout: L1InfoLayout) -> Self {
+        Self {
+            layout,
+            number: 0,
+            timestamp: 0,
+            base_fee: U256::ZERO,
+            block_hash: B256::ZERO,
+            sequence_number: 0,
+            batcher_hash: B256::ZERO,
+            l1_fee_overhead: U256::ZERO,
+            l1_fee_scalar: U256::ZERO,
+            base_fee_scalar: 0,
+            blob_base_fee_scalar: 0,
+            blob_base_fee: U256::ZERO,
+            operator_fee_scalar: 0,
+            operator_fee_constant: 0,
+            da_footprint_gas_scalar: 0,
+        }
+    }
+}
+
+/// Reads fixed-size big-endian fields; lengths are checked before use.
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> [u8; N] {
+        let (head, rest) = self.0.split_at(N);
+        self.0 = rest;
+        head.try_into().expect("length checked against the layout")
+    }
+    fn word(&mut self) -> [u8; 32] {
+        self.take()
+    }
+    /// An ABI word that must hold a `uint64`.
+    fn word_u64(&mut self, name: &'static str) -> Result<u64, L1InfoError> {
+        let w = self.word();
+        if w[..24].iter().any(|b| *b != 0) {
+            return Err(L1InfoError::Overflow(name));
+        }
+        Ok(u64::from_be_bytes(w[24..].try_into().expect("8 bytes")))
+    }
+    fn u32(&mut self) -> u32 {
+        u32::from_be_bytes(self.take())
+    }
+    fn u64(&mut self) -> u64 {
+        u64::from_be_bytes(self.take())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::{address, b256, hex};
+
+    fn calldata(hex_text: &str) -> Vec<u8> {
+        hex::decode(hex_text.trim()).unwrap()
+    }
+
+    fn batcher(a: Address) -> B256 {
+        a.into_word()
+    }
+
+    /// OP Mainnet L2 block 105849734 (Bedrock).
+    #[test]
+    fn bedrock_op_mainnet_105849734() {
+        let info = L1BlockInfo::decode(&calldata(include_str!("../testdata/l1info_bedrock.hex")))
+            .unwrap();
+        assert_eq!(info.layout, L1InfoLayout::Bedrock);
+        assert_eq!(info.number, 17523714);
+        assert_eq!(info.timestamp, 1687298171);
+        assert_eq!(info.base_fee, U256::from(13790994397u64));
+        assert_eq!(
+            info.block_hash,
+            b256!("0x1eca1cc72d59c84864665457586b5e8910fb78a19fbffd1a23190862dc7f9dd9")
+        );
+        assert_eq!(info.sequence_number, 0);
+        assert_eq!(info.batcher_hash, batcher(address!("0x6887246668a3b87f54deb3b94ba47a6f63f32985")));
+        assert_eq!(info.l1_fee_overhead, U256::from(188));
+        assert_eq!(info.l1_fee_scalar, U256::from(684000));
+    }
+
+    /// OP Mainnet L2 block 124665056 (Ecotone), tx 0x312e290c….
+    #[test]
+    fn ecotone_op_mainnet_124665056() {
+        let info = L1BlockInfo::decode(&calldata(include_str!("../testdata/l1info_ecotone.hex")))
+            .unwrap();
+        assert_eq!(info.layout, L1InfoLayout::Ecotone);
+        assert_eq!((info.base_fee_scalar, info.blob_base_fee_scalar), (5227, 1014213));
+        assert_eq!(info.sequence_number, 4);
+        assert_eq!(info.timestamp, 1724928743);
+        assert_eq!(info.number, 20633763);
+        assert_eq!(info.base_fee, U256::from(1055991687u64));
+        assert_eq!(info.blob_base_fee, U256::from(1));
+        assert_eq!(
+            info.block_hash,
+            b256!("0x2fdf87b89884a61e74b322bbcf60386f543bfae7827725efaaf0ab1de2294a59")
+        );
+        assert_eq!(info.batcher_hash, batcher(address!("0x6887246668a3b87f54deb3b94ba47a6f63f32985")));
+        assert_eq!(info.l1_fee_scalar, U256::ZERO);
+    }
+
+    /// Base Sepolia L2 block 26600873 (Isthmus).
+    #[test]
+    fn isthmus_base_sepolia_26600873() {
+        let info = L1BlockInfo::decode(&calldata(include_str!("../testdata/l1info_isthmus.hex")))
+            .unwrap();
+        assert_eq!(info.layout, L1InfoLayout::Isthmus);
+        assert_eq!((info.base_fee_scalar, info.blob_base_fee_scalar), (1101, 659851));
+        assert_eq!((info.sequence_number, info.number, info.timestamp), (0, 8469226, 1748969724));
+        assert_eq!(info.base_fee, U256::from(2378));
+        assert_eq!(
+            info.block_hash,
+            b256!("0xf10c9d7f8fab954891476f8daa9189f45ee736b02bc43cb190e4f891c82e7edf")
+        );
+        assert_eq!(info.batcher_hash, batcher(address!("0xfc56e7272eebbba5bc6c544e159483c4a38f8ba3")));
+        assert_eq!((info.operator_fee_scalar, info.operator_fee_constant), (0, 0));
+    }
+
+    /// A devnet block with a non-zero operator fee (Isthmus), L1 block 41.
+    #[test]
+    fn isthmus_operator_fee() {
+        let info =
+            L1BlockInfo::decode(&calldata(include_str!("../testdata/l1info_isthmus_devnet.hex")))
+                .unwrap();
+        assert_eq!((info.number, info.sequence_number), (41, 3));
+        assert_eq!((info.operator_fee_scalar, info.operator_fee_constant), (20000, 500));
+    }
+
+    /// OP Mainnet L2 block 154497269 (Jovian).
+    #[test]
+    fn jovian_op_mainnet_154497269() {
+        let info = L1BlockInfo::decode(&calldata(include_str!("../testdata/l1info_jovian.hex")))
+            .unwrap();
+        assert_eq!(info.layout, L1InfoLayout::Jovian);
+        assert_eq!((info.sequence_number, info.number, info.timestamp), (3, 25577472, 1784593235));
+        assert_eq!(info.base_fee, U256::from(72648950));
+        assert_eq!(info.blob_base_fee, U256::from(3796822));
+        assert_eq!(
+            info.block_hash,
+            b256!("0x1076949313403c81113fe7b7de83f0e1686e0df1afbfd2112469530562d0bb8e")
+        );
+        assert_eq!(info.da_footprint_gas_scalar, 400);
+    }
+
+    #[test]
+    fn rejects_bad_calldata() {
+        let ecotone = calldata(include_str!("../testdata/l1info_ecotone.hex"));
+        assert!(matches!(
+            L1BlockInfo::decode(&ecotone[..163]),
+            Err(L1InfoError::Length { layout: L1InfoLayout::Ecotone, expected: 164, got: 163 })
+        ));
+        assert!(matches!(L1BlockInfo::decode(&[]), Err(L1InfoError::UnknownSelector(_))));
+        assert!(matches!(L1BlockInfo::decode(&[0xa9, 0x05]), Err(L1InfoError::UnknownSelector(_))));
+        let mut transfer = ecotone.clone();
+        transfer[..4].copy_from_slice(&[0xa9, 0x05, 0x9c, 0xbb]);
+        assert!(matches!(L1BlockInfo::decode(&transfer), Err(L1InfoError::UnknownSelector(s)) if s == "0xa9059cbb"));
+        let mut bedrock = calldata(include_str!("../testdata/l1info_bedrock.hex"));
+        bedrock[4] = 1; // high byte of the `number` word
+        assert_eq!(L1BlockInfo::decode(&bedrock), Err(L1InfoError::Overflow("number")));
+    }
+}

@@ -1,0 +1,29 @@
+//! OP Stack protocol types for the op-reth-light light CL, without I/O.
+//!
+//! - block refs in op-node's JSON shape: [`BlockID`], [`L1BlockRef`], [`L2BlockRef`];
+//! - [`SyncStatus`], the answer of `optimism_syncStatus`;
+//! - [`RollupConfig`], op-node's `rollup.json`;
+//! - the L1 attributes deposit ([`L1BlockInfo`]) and reading an L2 block's ref from it
+//!   ([`l2_block_ref`]);
+//! - output roots ([`output_root_v0`], [`OutputResponse`]).
+//!
+//! Numbers are written as decimal JSON numbers, as op-node writes them, and read from numbers or
+//! `0x` quantities. A zero-valued ref means "unknown".
+
+mod block;
+mod block_ref;
+mod l1_info;
+mod output;
+mod quantity;
+mod rollup_config;
+mod sync_status;
+
+pub use block::{BlockID, L1BlockRef, L2BlockRef};
+pub use block_ref::{l2_block_ref, BlockRefError};
+pub use l1_info::{L1BlockInfo, L1InfoError, L1InfoLayout, L1_BLOCK_ADDRESS, L1_INFO_DEPOSITOR};
+pub use output::{output_root_v0, OutputResponse, OUTPUT_VERSION_V0};
+pub use rollup_config::{
+    ChainGenesis, ConfigError, Fork, ForkTimes, RollupConfig, SystemConfig,
+    FJORD_MAX_SEQUENCER_DRIFT,
+};
+pub use sync_status::SyncStatus;

@@ -1,0 +1,20 @@
+//! JSON-RPC for the op-reth-light light CL.
+//!
+//! - [`SourceClient`]: the follow source's `optimism_syncStatus`, `optimism_rollupConfig` and
+//!   `optimism_version`, with a timeout, a size cap, extra headers and typed errors;
+//! - [`L1Client`]: L1 block refs by number, hash and tag;
+//! - [`OptimismApiServer`] / [`OptimismRpc`]: the node's own `optimism_*` namespace, answered from
+//!   a shared view, with [`serve`] to run it standalone.
+
+mod l1;
+mod server;
+mod source;
+
+pub use l1::{L1Client, L1Error, DEFAULT_L1_TIMEOUT};
+pub use server::{
+    serve, NoOutputs, OptimismApiClient, OptimismApiServer, OptimismRpc, OutputError,
+    OutputSource, RpcError, NOT_FOUND_CODE, UNSUPPORTED_CODE,
+};
+pub use source::{
+    SourceClient, SourceConfig, SourceError, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+};

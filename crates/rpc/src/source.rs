@@ -1,0 +1,275 @@
+//! Client for the follow source: a rollup node's `optimism_*` JSON-RPC over HTTP(S).
+
+use light_cl_protocol::{RollupConfig, SyncStatus};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
+use serde::de::DeserializeOwned;
+use std::{
+    sync::atomic::{AtomicU64, Ordering},
+    time::Duration,
+};
+use url::Url;
+
+/// Default per-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default cap on an answer's size. A `SyncStatus` is about 3 KiB; a rollup config a few KiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1 << 20;
+
+/// Settings of a [`SourceClient`].
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    /// The rollup node's RPC URL (`http://` or `https://`).
+    pub url: Url,
+    /// Time allowed for one request, body included.
+    pub timeout: Duration,
+    /// Largest answer accepted, in bytes.
+    pub max_response_bytes: usize,
+    /// Extra headers sent with every request (e.g. `Authorization`).
+    pub headers: Vec<(String, String)>,
+}
+
+impl SourceConfig {
+    /// Defaults for `url`.
+    pub fn new(url: Url) -> Self {
+        Self {
+            url,
+            timeout: DEFAULT_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            headers: Vec::new(),
+        }
+    }
+}
+
+/// What went wrong with a call to the follow source.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceError {
+    /// The client could not be built from the settings.
+    #[error("invalid follow-source settings: {0}")]
+    Config(String),
+    /// No full answer within the timeout.
+    #[error("follow source did not answer within {0:?}")]
+    Timeout(Duration),
+    /// Connecting, sending or reading failed.
+    #[error("follow source transport error: {0}")]
+    Transport(String),
+    /// The answer had a non-success HTTP status.
+    #[error("follow source answered HTTP {0}")]
+    HttpStatus(u16),
+    /// The answer was larger than allowed.
+    #[error("follow source answer exceeds {limit} bytes")]
+    Oversized {
+        /// The cap, bytes.
+        limit: usize,
+    },
+    /// The answer is not a JSON-RPC response with a result of the expected shape.
+    #[error("follow source answer is malformed: {0}")]
+    Malformed(String),
+    /// The source answered with a JSON-RPC error.
+    #[error("follow source returned RPC error {code}: {message}")]
+    Rpc {
+        /// JSON-RPC error code.
+        code: i64,
+        /// JSON-RPC error message.
+        message: String,
+    },
+}
+
+impl SourceError {
+    /// A short label for metrics and logs.
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::Config(_) => "config",
+            Self::Timeout(_) => "timeout",
+            Self::Transport(_) => "transport",
+            Self::HttpStatus(_) => "http_status",
+            Self::Oversized { .. } => "oversized",
+            Self::Malformed(_) => "malformed",
+            Self::Rpc { .. } => "rpc_error",
+        }
+    }
+}
+
+/// A JSON-RPC client of a rollup node: `optimism_syncStatus`, `optimism_rollupConfig`,
+/// `optimism_version`.
+#[derive(Debug)]
+pub struct SourceClient {
+    http: reqwest::Client,
+    config: SourceConfig,
+    next_id: AtomicU64,
+}
+
+impl SourceClient {
+    /// Builds a client; fails on an unusable URL scheme or header.
+    pub fn new(config: SourceConfig) -> Result<Self, SourceError> {
+        if !matches!(config.url.scheme(), "http" | "https") {
+            return Err(SourceError::Config(format!(
+                "follow source URL must be http or https, got {}",
+                config.url.scheme()
+            )));
+        }
+        let mut headers = HeaderMap::new();
+        for (name, value) in &config.headers {
+            let name = HeaderName::try_from(name.as_str())
+                .map_err(|e| SourceError::Config(format!("header name {name:?}: {e}")))?;
+            let value = HeaderValue::try_from(value.as_str())
+                .map_err(|e| SourceError::Config(format!("header value for {name}: {e}")))?;
+            headers.insert(name, value);
+        }
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .timeout(config.timeout)
+            .build()
+            .map_err(|e| SourceError::Config(e.to_string()))?;
+        Ok(Self { http, config, next_id: AtomicU64::new(1) })
+    }
+
+    /// The source's URL.
+    pub fn url(&self) -> &Url {
+        &self.config.url
+    }
+
+    /// `optimism_syncStatus`.
+    pub async fn sync_status(&self) -> Result<SyncStatus, SourceError> {
+        self.call("optimism_syncStatus").await
+    }
+
+    /// `optimism_rollupConfig`.
+    pub async fn rollup_config(&self) -> Result<RollupConfig, SourceError> {
+        let config: RollupConfig = self.call("optimism_rollupConfig").await?;
+        config.check().map_err(|e| SourceError::Malformed(e.to_string()))?;
+        Ok(config)
+    }
+
+    /// `optimism_version`.
+    pub async fn version(&self) -> Result<String, SourceError> {
+        self.call("optimism_version").await
+    }
+
+    /// Calls a method without parameters; the whole exchange is bounded by the timeout.
+    async fn call<T: DeserializeOwned>(&self, method: &str) -> Result<T, SourceError> {
+        let timeout = self.config.timeout;
+        match tokio::time::timeout(timeout, self.exchange(method)).await {
+            Ok(result) => result,
+            Err(_) => Err(SourceError::Timeout(timeout)),
+        }
+    }
+
+    async fn exchange<T: DeserializeOwned>(&self, method: &str) -> Result<T, SourceError> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let request = serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": []});
+        let mut response = self
+            .http
+            .post(self.config.url.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .body(request.to_string())
+            .send()
+            .await
+            .map_err(|e| self.transport(e))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(SourceError::HttpStatus(status.as_u16()));
+        }
+        let limit = self.config.max_response_bytes;
+        if response.content_length().is_some_and(|len| len > limit as u64) {
+            return Err(SourceError::Oversized { limit });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport(e))? {
+            if body.len() + chunk.len() > limit {
+                return Err(SourceError::Oversized { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        decode_response(&body, id)
+    }
+
+    fn transport(&self, e: reqwest::Error) -> SourceError {
+        if e.is_timeout() {
+            SourceError::Timeout(self.config.timeout)
+        } else {
+            SourceError::Transport(error_chain(&e))
+        }
+    }
+}
+
+/// Decodes a JSON-RPC 2.0 response to request `id`.
+pub(crate) fn decode_response<T: DeserializeOwned>(body: &[u8], id: u64) -> Result<T, SourceError> {
+    #[derive(serde::Deserialize)]
+    struct Response {
+        #[serde(default)]
+        id: serde_json::Value,
+        #[serde(default)]
+        result: Option<Box<serde_json::value::RawValue>>,
+        #[serde(default)]
+        error: Option<RpcError>,
+    }
+    #[derive(serde::Deserialize)]
+    struct RpcError {
+        code: i64,
+        #[serde(default)]
+        message: String,
+    }
+    let response: Response = serde_json::from_slice(body).map_err(|e| {
+        SourceError::Malformed(format!("not a JSON-RPC response ({e}): {}", preview(body)))
+    })?;
+    if let Some(error) = response.error {
+        return Err(SourceError::Rpc { code: error.code, message: error.message });
+    }
+    if response.id != serde_json::json!(id) {
+        return Err(SourceError::Malformed(format!("response id {} is not {id}", response.id)));
+    }
+    let result = response.result.ok_or_else(|| SourceError::Malformed("no result".into()))?;
+    serde_json::from_str(result.get()).map_err(|e| SourceError::Malformed(format!("result: {e}")))
+}
+
+/// The start of a body, for error messages.
+fn preview(body: &[u8]) -> String {
+    const MAX: usize = 64;
+    let text = String::from_utf8_lossy(&body[..body.len().min(MAX)]);
+    let more = if body.len() > MAX { "…" } else { "" };
+    format!("{:?}{more}", text.trim())
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_result_and_errors() {
+        let ok = br#"{"jsonrpc":"2.0","id":7,"result":"v1.2.3"}"#;
+        assert_eq!(decode_response::<String>(ok, 7).unwrap(), "v1.2.3");
+        let err = br#"{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"method not found"}}"#;
+        assert_eq!(
+            decode_response::<String>(err, 7).unwrap_err(),
+            SourceError::Rpc { code: -32601, message: "method not found".into() }
+        );
+        assert_eq!(decode_response::<String>(ok, 8).unwrap_err().kind(), "malformed");
+        let html = b"<html><body>502 Bad Gateway</body></html>";
+        let e = decode_response::<String>(html, 1).unwrap_err();
+        assert_eq!(e.kind(), "malformed");
+        assert!(e.to_string().contains("<html>"), "{e}");
+        let wrong_type = br#"{"jsonrpc":"2.0","id":1,"result":{"a":1}}"#;
+        assert_eq!(decode_response::<String>(wrong_type, 1).unwrap_err().kind(), "malformed");
+        let no_result = br#"{"jsonrpc":"2.0","id":1}"#;
+        assert_eq!(decode_response::<String>(no_result, 1).unwrap_err().kind(), "malformed");
+    }
+
+    #[test]
+    fn rejects_bad_settings() {
+        let url: Url = "ws://localhost:1".parse().unwrap();
+        assert_eq!(SourceClient::new(SourceConfig::new(url)).unwrap_err().kind(), "config");
+        let mut config = SourceConfig::new("http://localhost:1".parse().unwrap());
+        config.headers.push(("bad header".into(), "x".into()));
+        assert_eq!(SourceClient::new(config).unwrap_err().kind(), "config");
+    }
+}
