@@ -79,14 +79,20 @@ mod tests {
 
     /// The raw L1 info deposit of OP Mainnet L2 block 124665056.
     fn op_mainnet_124665056_deposit() -> OpTxEnvelope {
-        let raw = hex::decode(include_str!("../testdata/rawtx_ecotone_op-mainnet_124665056.hex").trim())
-            .unwrap();
+        let raw =
+            hex::decode(include_str!("../testdata/rawtx_ecotone_op-mainnet_124665056.hex").trim())
+                .unwrap();
         OpTxEnvelope::decode_2718(&mut raw.as_slice()).unwrap()
     }
 
     #[test]
     fn reads_origin_from_l1_info_deposit() {
-        let header = Header { number: 124665056, timestamp: 1724928889, parent_hash: B256::repeat_byte(9), ..Default::default() };
+        let header = Header {
+            number: 124665056,
+            timestamp: 1724928889,
+            parent_hash: B256::repeat_byte(9),
+            ..Default::default()
+        };
         let tx = op_mainnet_124665056_deposit();
         let r = l2_block_ref(B256::repeat_byte(7), &header, Some(&tx), &genesis()).unwrap();
         assert_eq!(r.number, 124665056);
@@ -124,10 +130,16 @@ mod tests {
         );
         let OpTxEnvelope::Deposit(mut deposit) = op_mainnet_124665056_deposit() else { panic!() };
         deposit.inner_mut().input = vec![0xde, 0xad].into();
-        let err = l2_block_ref(B256::ZERO, &header, Some(&OpTxEnvelope::Deposit(deposit.clone())), &genesis());
+        let err = l2_block_ref(
+            B256::ZERO,
+            &header,
+            Some(&OpTxEnvelope::Deposit(deposit.clone())),
+            &genesis(),
+        );
         assert!(matches!(err, Err(BlockRefError::Decode { number: 105235064, .. })));
         deposit.inner_mut().to = TxKind::Create;
-        let err = l2_block_ref(B256::ZERO, &header, Some(&OpTxEnvelope::Deposit(deposit)), &genesis());
+        let err =
+            l2_block_ref(B256::ZERO, &header, Some(&OpTxEnvelope::Deposit(deposit)), &genesis());
         assert_eq!(err, Err(BlockRefError::NotL1Info(105235064)));
     }
 }

@@ -33,7 +33,7 @@ impl L1InfoLayout {
     }
 
     /// The exact calldata length, selector included.
-    pub const fn len(self) -> usize {
+    pub const fn calldata_len(self) -> usize {
         match self {
             Self::Bedrock => 4 + 8 * 32,
             Self::Ecotone => 164,
@@ -108,18 +108,15 @@ pub enum L1InfoError {
 impl L1BlockInfo {
     /// Decodes the calldata of an L1 attributes deposit in any of the four layouts.
     pub fn decode(calldata: &[u8]) -> Result<Self, L1InfoError> {
-        let layout = calldata
-            .get(..4)
-            .and_then(L1InfoLayout::from_selector)
-            .ok_or_else(|| {
-                L1InfoError::UnknownSelector(alloy_primitives::hex::encode_prefixed(
-                    &calldata[..calldata.len().min(4)],
-                ))
-            })?;
-        if calldata.len() != layout.len() {
+        let layout = calldata.get(..4).and_then(L1InfoLayout::from_selector).ok_or_else(|| {
+            L1InfoError::UnknownSelector(alloy_primitives::hex::encode_prefixed(
+                &calldata[..calldata.len().min(4)],
+            ))
+        })?;
+        if calldata.len() != layout.calldata_len() {
             return Err(L1InfoError::Length {
                 layout,
-                expected: layout.len(),
+                expected: layout.calldata_len(),
                 got: calldata.len(),
             });
         }
@@ -228,8 +225,8 @@ mod tests {
     /// OP Mainnet L2 block 105849734 (Bedrock).
     #[test]
     fn bedrock_op_mainnet_105849734() {
-        let info = L1BlockInfo::decode(&calldata(include_str!("../testdata/l1info_bedrock.hex")))
-            .unwrap();
+        let info =
+            L1BlockInfo::decode(&calldata(include_str!("../testdata/l1info_bedrock.hex"))).unwrap();
         assert_eq!(info.layout, L1InfoLayout::Bedrock);
         assert_eq!(info.number, 17523714);
         assert_eq!(info.timestamp, 1687298171);
@@ -239,7 +236,10 @@ mod tests {
             b256!("0x1eca1cc72d59c84864665457586b5e8910fb78a19fbffd1a23190862dc7f9dd9")
         );
         assert_eq!(info.sequence_number, 0);
-        assert_eq!(info.batcher_hash, batcher(address!("0x6887246668a3b87f54deb3b94ba47a6f63f32985")));
+        assert_eq!(
+            info.batcher_hash,
+            batcher(address!("0x6887246668a3b87f54deb3b94ba47a6f63f32985"))
+        );
         assert_eq!(info.l1_fee_overhead, U256::from(188));
         assert_eq!(info.l1_fee_scalar, U256::from(684000));
     }
@@ -247,8 +247,8 @@ mod tests {
     /// OP Mainnet L2 block 124665056 (Ecotone), tx 0x312e290c….
     #[test]
     fn ecotone_op_mainnet_124665056() {
-        let info = L1BlockInfo::decode(&calldata(include_str!("../testdata/l1info_ecotone.hex")))
-            .unwrap();
+        let info =
+            L1BlockInfo::decode(&calldata(include_str!("../testdata/l1info_ecotone.hex"))).unwrap();
         assert_eq!(info.layout, L1InfoLayout::Ecotone);
         assert_eq!((info.base_fee_scalar, info.blob_base_fee_scalar), (5227, 1014213));
         assert_eq!(info.sequence_number, 4);
@@ -260,15 +260,18 @@ mod tests {
             info.block_hash,
             b256!("0x2fdf87b89884a61e74b322bbcf60386f543bfae7827725efaaf0ab1de2294a59")
         );
-        assert_eq!(info.batcher_hash, batcher(address!("0x6887246668a3b87f54deb3b94ba47a6f63f32985")));
+        assert_eq!(
+            info.batcher_hash,
+            batcher(address!("0x6887246668a3b87f54deb3b94ba47a6f63f32985"))
+        );
         assert_eq!(info.l1_fee_scalar, U256::ZERO);
     }
 
     /// Base Sepolia L2 block 26600873 (Isthmus).
     #[test]
     fn isthmus_base_sepolia_26600873() {
-        let info = L1BlockInfo::decode(&calldata(include_str!("../testdata/l1info_isthmus.hex")))
-            .unwrap();
+        let info =
+            L1BlockInfo::decode(&calldata(include_str!("../testdata/l1info_isthmus.hex"))).unwrap();
         assert_eq!(info.layout, L1InfoLayout::Isthmus);
         assert_eq!((info.base_fee_scalar, info.blob_base_fee_scalar), (1101, 659851));
         assert_eq!((info.sequence_number, info.number, info.timestamp), (0, 8469226, 1748969724));
@@ -277,7 +280,10 @@ mod tests {
             info.block_hash,
             b256!("0xf10c9d7f8fab954891476f8daa9189f45ee736b02bc43cb190e4f891c82e7edf")
         );
-        assert_eq!(info.batcher_hash, batcher(address!("0xfc56e7272eebbba5bc6c544e159483c4a38f8ba3")));
+        assert_eq!(
+            info.batcher_hash,
+            batcher(address!("0xfc56e7272eebbba5bc6c544e159483c4a38f8ba3"))
+        );
         assert_eq!((info.operator_fee_scalar, info.operator_fee_constant), (0, 0));
     }
 
@@ -294,8 +300,8 @@ mod tests {
     /// OP Mainnet L2 block 154497269 (Jovian).
     #[test]
     fn jovian_op_mainnet_154497269() {
-        let info = L1BlockInfo::decode(&calldata(include_str!("../testdata/l1info_jovian.hex")))
-            .unwrap();
+        let info =
+            L1BlockInfo::decode(&calldata(include_str!("../testdata/l1info_jovian.hex"))).unwrap();
         assert_eq!(info.layout, L1InfoLayout::Jovian);
         assert_eq!((info.sequence_number, info.number, info.timestamp), (3, 25577472, 1784593235));
         assert_eq!(info.base_fee, U256::from(72648950));
@@ -318,7 +324,9 @@ mod tests {
         assert!(matches!(L1BlockInfo::decode(&[0xa9, 0x05]), Err(L1InfoError::UnknownSelector(_))));
         let mut transfer = ecotone.clone();
         transfer[..4].copy_from_slice(&[0xa9, 0x05, 0x9c, 0xbb]);
-        assert!(matches!(L1BlockInfo::decode(&transfer), Err(L1InfoError::UnknownSelector(s)) if s == "0xa9059cbb"));
+        assert!(
+            matches!(L1BlockInfo::decode(&transfer), Err(L1InfoError::UnknownSelector(s)) if s == "0xa9059cbb")
+        );
         let mut bedrock = calldata(include_str!("../testdata/l1info_bedrock.hex"));
         bedrock[4] = 1; // high byte of the `number` word
         assert_eq!(L1BlockInfo::decode(&bedrock), Err(L1InfoError::Overflow("number")));

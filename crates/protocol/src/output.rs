@@ -26,7 +26,11 @@ pub struct OutputResponse {
 }
 
 /// Output root v0: `keccak256(version ++ stateRoot ++ messagePasserStorageRoot ++ blockHash)`.
-pub fn output_root_v0(state_root: B256, message_passer_storage_root: B256, block_hash: B256) -> B256 {
+pub fn output_root_v0(
+    state_root: B256,
+    message_passer_storage_root: B256,
+    block_hash: B256,
+) -> B256 {
     let mut buf = [0u8; 128];
     buf[..32].copy_from_slice(OUTPUT_VERSION_V0.as_slice());
     buf[32..64].copy_from_slice(state_root.as_slice());
@@ -49,7 +53,10 @@ mod tests {
             b256!("0x5c9a29a8ad2ecf97fb4bdea74c715fd2c13fa87d4861414478bc4579601c3585"),
             b256!("0x6d39c46aabc847f5f2664a22bbc5f65a57286603095a9ebc946d1ed19ef4925c"),
         );
-        assert_eq!(root, b256!("0xf1119e7d0fef8c54ab799be80fc61f503cea4e5c0aa1cf7ac104ef3a104f3bd1"));
+        assert_eq!(
+            root,
+            b256!("0xf1119e7d0fef8c54ab799be80fc61f503cea4e5c0aa1cf7ac104ef3a104f3bd1")
+        );
     }
 
     #[test]
@@ -63,7 +70,14 @@ mod tests {
             sync_status: SyncStatus::default(),
         };
         let v = serde_json::to_value(&r).unwrap();
-        for k in ["version", "outputRoot", "blockRef", "withdrawalStorageRoot", "stateRoot", "syncStatus"] {
+        for k in [
+            "version",
+            "outputRoot",
+            "blockRef",
+            "withdrawalStorageRoot",
+            "stateRoot",
+            "syncStatus",
+        ] {
             assert!(v.get(k).is_some(), "{k}");
         }
         assert_eq!(serde_json::from_value::<OutputResponse>(v).unwrap(), r);

@@ -332,7 +332,10 @@ mod tests {
         assert_eq!(c.forks.interop_time, None);
         let sys = c.genesis.system_config.as_ref().unwrap();
         assert_eq!(sys.batcher_addr, address!("0x6887246668a3b87f54deb3b94ba47a6f63f32985"));
-        assert_eq!((sys.gas_limit, sys.min_base_fee, sys.da_footprint_gas_scalar), (30_000_000, Some(0), Some(0)));
+        assert_eq!(
+            (sys.gas_limit, sys.min_base_fee, sys.da_footprint_gas_scalar),
+            (30_000_000, Some(0), Some(0))
+        );
         assert!(c.is_active(Fork::Fjord, 1720627201));
         assert!(!c.is_active(Fork::Fjord, 1720627200));
         assert!(c.is_activation_block(Fork::Fjord, 1720627201));
@@ -383,7 +386,9 @@ mod tests {
         ));
         let mut v: Value = serde_json::from_str(OP_MAINNET).unwrap();
         v.as_object_mut().unwrap().remove("l2_chain_id");
-        assert!(matches!(RollupConfig::from_json(&v.to_string()), Err(ConfigError::Parse(m)) if m.contains("l2_chain_id")));
+        assert!(
+            matches!(RollupConfig::from_json(&v.to_string()), Err(ConfigError::Parse(m)) if m.contains("l2_chain_id"))
+        );
         assert!(matches!(RollupConfig::from_json("<html>"), Err(ConfigError::Parse(_))));
     }
 }

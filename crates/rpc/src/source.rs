@@ -155,7 +155,8 @@ impl SourceClient {
 
     async fn exchange<T: DeserializeOwned>(&self, method: &str) -> Result<T, SourceError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let request = serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": []});
+        let request =
+            serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": []});
         let mut response = self
             .http
             .post(self.config.url.clone())
@@ -248,7 +249,8 @@ mod tests {
     fn decodes_result_and_errors() {
         let ok = br#"{"jsonrpc":"2.0","id":7,"result":"v1.2.3"}"#;
         assert_eq!(decode_response::<String>(ok, 7).unwrap(), "v1.2.3");
-        let err = br#"{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"method not found"}}"#;
+        let err =
+            br#"{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"method not found"}}"#;
         assert_eq!(
             decode_response::<String>(err, 7).unwrap_err(),
             SourceError::Rpc { code: -32601, message: "method not found".into() }

@@ -1,0 +1,248 @@
+//! The follow task: polls the source each interval, checks the answer against L1, decides, and
+//! hands the decision to the engine owner (DESIGN.md "Follow algorithm").
+
+use super::decide::{self, AtSafe, Case, L1Refs, L1Verdict, Local, Outcome, Rejection};
+use crate::{
+    metrics,
+    owner::EngineOwnerHandle,
+    source::{FollowSource, L1},
+    view::View,
+    Chain, ChainError, Heads,
+};
+use light_cl_protocol::{BlockID, L2BlockRef};
+use light_cl_rpc::{L1Error, SourceError};
+use std::{future::Future, time::Duration};
+use tokio::time::{Instant, MissedTickBehavior};
+use tracing::{debug, info, warn};
+
+/// How far back the follow task walks parent hashes to check that the source's unsafe head
+/// descends from ours.
+pub const DEFAULT_MAX_ANCESTRY_WALK: u64 = 256;
+
+/// Settings of the follow task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FollowConfig {
+    /// Time between polls (default: 2 × the L2 block time).
+    pub interval: Duration,
+    /// Whether the source's unsafe head moves ours (off on a sequencer).
+    pub follow_unsafe: bool,
+    /// How far back to walk when checking that an unsafe head descends from ours.
+    pub max_ancestry_walk: u64,
+}
+
+impl FollowConfig {
+    /// Defaults for a chain with `block_time` seconds between blocks.
+    pub fn for_block_time(block_time: u64) -> Self {
+        Self {
+            interval: Duration::from_secs(2 * block_time.max(1)),
+            follow_unsafe: true,
+            max_ancestry_walk: DEFAULT_MAX_ANCESTRY_WALK,
+        }
+    }
+}
+
+/// What one tick did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TickOutcome {
+    /// A decision was handed to the engine owner.
+    Applied(Case),
+    /// The update was refused as a whole.
+    Refused(Rejection),
+    /// The tick was skipped.
+    Skipped(Skipped),
+}
+
+/// Why a tick was skipped; nothing was applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Skipped {
+    /// The follow source failed.
+    #[error("follow source: {0}")]
+    Source(#[from] SourceError),
+    /// L1 failed.
+    #[error("L1: {0}")]
+    L1(#[from] L1Error),
+    /// Reading the local chain failed.
+    #[error("local chain: {0}")]
+    Chain(#[from] ChainError),
+    /// The engine owner has stopped.
+    #[error("engine owner stopped")]
+    OwnerStopped,
+}
+
+impl Skipped {
+    /// A short label for metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Source(e) => e.kind(),
+            Self::L1(_) => "l1",
+            Self::Chain(_) => "chain",
+            Self::OwnerStopped => "owner_stopped",
+        }
+    }
+}
+
+/// Polls the follow source and feeds the engine owner.
+#[derive(Debug)]
+pub struct FollowTask<S, L, C> {
+    source: S,
+    l1: L,
+    chain: C,
+    engine: EngineOwnerHandle,
+    view: View,
+    config: FollowConfig,
+}
+
+impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
+    /// A follow task reading `source` and `l1`, checking `chain`, sending to `engine`.
+    pub fn new(
+        source: S,
+        l1: L,
+        chain: C,
+        engine: EngineOwnerHandle,
+        view: View,
+        config: FollowConfig,
+    ) -> Self {
+        Self { source, l1, chain, engine, view, config }
+    }
+
+    /// Ticks every interval until `shutdown` resolves. A tick runs to its end before the next
+    /// starts, so there is never more than one poll in flight.
+    pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
+        info!(target: "light_cl::follow", interval = ?self.config.interval, follow_unsafe = self.config.follow_unsafe, "following source");
+        let mut interval = tokio::time::interval(self.config.interval);
+        interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = interval.tick() => {
+                    if let TickOutcome::Skipped(Skipped::OwnerStopped) = self.tick().await {
+                        warn!(target: "light_cl::follow", "engine owner stopped; follow task ends");
+                        return;
+                    }
+                }
+            }
+        }
+        info!(target: "light_cl::follow", "follow task stopped");
+    }
+
+    /// One poll: fetch, validate against L1, decide, apply.
+    pub async fn tick(&mut self) -> TickOutcome {
+        let outcome = match self.try_tick().await {
+            Ok(outcome) => outcome,
+            Err(skipped) => {
+                metrics::poll_failed(skipped.kind());
+                warn!(target: "light_cl::follow", reason = %skipped, "tick skipped");
+                TickOutcome::Skipped(skipped)
+            }
+        };
+        if let TickOutcome::Refused(rejection) = &outcome {
+            metrics::rejected(rejection.reason());
+            warn!(target: "light_cl::follow", reason = %rejection, "update refused");
+        }
+        outcome
+    }
+
+    async fn try_tick(&mut self) -> Result<TickOutcome, Skipped> {
+        metrics::poll();
+        let started = Instant::now();
+        let status = self.source.sync_status().await;
+        metrics::poll_latency(started.elapsed());
+        let status = status?;
+
+        // Our own view of L1 for the served status.
+        let l1_heads = self.l1.heads().await?;
+        self.view.set_l1(&l1_heads);
+
+        let refs = L1Refs::of(&status);
+        let verdict = L1Verdict {
+            safe_origin: self.is_canonical_l1(refs.safe_origin).await?,
+            finalized_origin: self.is_canonical_l1(refs.finalized_origin).await?,
+            current_l1: self.is_canonical_l1(refs.current_l1).await?,
+        };
+        let mut heads = self.chain.heads().await?;
+        if heads.finalized.is_none() {
+            heads.finalized = Some(self.view.genesis_l2());
+        }
+        let published = self.view.get();
+        let applied = decide::Applied {
+            finalized: heads.finalized,
+            current_l1: (!published.current_l1.is_unknown()).then_some(published.current_l1),
+        };
+        let update = match decide::validate(&status, &refs, &verdict, &applied) {
+            Ok(update) => update,
+            Err(rejection) => return Ok(TickOutcome::Refused(rejection)),
+        };
+        for dropped in &update.dropped {
+            metrics::dropped(dropped.reason());
+            match dropped {
+                decide::Dropped::FinalizedUnknown => {
+                    debug!(target: "light_cl::follow", "source has no finalized head yet")
+                }
+                other => warn!(target: "light_cl::follow", ?other, "field of update dropped"),
+            }
+        }
+
+        let at_safe = match update.safe {
+            Some(s) if heads.unsafe_head.number >= s.number => {
+                match self.chain.block_ref_by_number(s.number).await {
+                    Ok(Some(b)) => AtSafe::Found(b),
+                    Ok(None) => AtSafe::NotFound,
+                    Err(e) => {
+                        warn!(target: "light_cl::follow", %e, number = s.number, "local lookup at the source's safe number failed");
+                        AtSafe::Error
+                    }
+                }
+            }
+            _ => AtSafe::NotFound,
+        };
+        let unsafe_descends = match update.unsafe_head {
+            Some(u) if self.config.follow_unsafe => self.descends(u, &heads).await,
+            _ => false,
+        };
+        let local =
+            Local { heads, at_safe, unsafe_descends, follow_unsafe: self.config.follow_unsafe };
+        let decision = match decide::decide(&update, &local) {
+            Outcome::Apply(d) => d,
+            Outcome::Refuse(rejection) => return Ok(TickOutcome::Refused(rejection)),
+            Outcome::Skip => {
+                return Err(Skipped::Chain(ChainError::Provider(
+                    "local block lookup at the source's safe number failed".into(),
+                )))
+            }
+        };
+        if matches!(decision.case, Case::ElBehind | Case::Reorg | Case::Syncing) {
+            info!(target: "light_cl::follow", case = decision.case.label(), safe = ?update.safe.map(|s| (s.number, s.hash)), local_unsafe = local.heads.unsafe_head.number, "follow decision");
+        }
+        metrics::case(decision.case.label());
+        let applied = self.engine.follow(decision).await.map_err(|_| Skipped::OwnerStopped)?;
+        if let Some(s) = update.safe {
+            let local_safe = applied.heads.safe.map_or(0, |l| l.number);
+            metrics::safe_lag(s.number.saturating_sub(local_safe));
+        }
+        Ok(TickOutcome::Applied(decision.case))
+    }
+
+    /// Whether canonical L1 has `id.hash` at `id.number`; `true` when there is nothing to check.
+    async fn is_canonical_l1(&self, id: Option<BlockID>) -> Result<bool, L1Error> {
+        let Some(id) = id else { return Ok(true) };
+        Ok(self.l1.block_ref_by_number(id.number).await?.is_some_and(|b| b.hash == id.hash))
+    }
+
+    /// Whether the unsafe head `u` has our head as an ancestor, through blocks known locally.
+    async fn descends(&self, u: L2BlockRef, heads: &Heads) -> bool {
+        let head = heads.unsafe_head;
+        if u.number <= head.number || u.number - head.number > self.config.max_ancestry_walk {
+            return false;
+        }
+        // `u` itself may still be unknown locally: its parent hash comes with the proposal.
+        let mut cursor = u;
+        while cursor.number > head.number + 1 {
+            cursor = match self.chain.block_ref_by_hash(cursor.parent_hash).await {
+                Ok(Some(b)) => b,
+                _ => return false,
+            };
+        }
+        cursor.parent_hash == head.hash
+    }
+}

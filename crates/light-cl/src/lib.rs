@@ -1,0 +1,27 @@
+//! The op-reth-light light consensus layer.
+//!
+//! It follows a rollup node's `optimism_syncStatus`, checks every answer against canonical L1, and
+//! moves the local safe and finalized heads (and, when needed, the unsafe head) to match. It
+//! never derives L2 from L1.
+//!
+//! - [`Engine`] and [`Chain`]: the seam to the execution layer, shaped after reth's in-process
+//!   `ConsensusEngineHandle` and provider; the binary implements them over reth.
+//! - [`EngineOwner`]: the one task that sends forkchoice updates.
+//! - [`follow`]: the pure decision of a tick ([`follow::decide()`]) and the [`FollowTask`] that
+//!   polls.
+//! - [`View`]: the applied view, served as the node's own `optimism_syncStatus`.
+//!
+//! Logs use the targets `light_cl::follow` and `light_cl::engine`; metrics are listed in the book.
+
+mod engine;
+pub mod follow;
+mod metrics;
+mod owner;
+mod source;
+mod view;
+
+pub use engine::{Chain, ChainError, Engine, EngineError, Heads};
+pub use follow::{FollowConfig, FollowTask, TickOutcome};
+pub use owner::{Applied, EngineOwner, EngineOwnerHandle, EngineRequest, OwnerStopped};
+pub use source::{FollowSource, L1Heads, L1};
+pub use view::View;

@@ -1,0 +1,253 @@
+//! The engine owner: the single task that holds the forkchoice state and sends every forkchoice
+//! update (DESIGN.md "One engine owner").
+//!
+//! Targets arrive as [`Decision`]s. A forkchoice update carries a safe or finalized hash only
+//! when that block is canonical locally (finalized at or below safe); otherwise the target stays
+//! pending and the update carries the last applied label. The loop in [`EngineOwner::reconcile`]
+//! is where the forkchoice state is decided and sent.
+
+use crate::{follow::Decision, metrics, view::View, Chain, Engine, EngineError, Heads};
+use alloy_primitives::B256;
+use alloy_rpc_types_engine::{ForkchoiceState, PayloadStatusEnum};
+use light_cl_protocol::{L1BlockRef, L2BlockRef};
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, error, info, warn};
+
+/// Most forkchoice updates sent for one request (a reorg takes two: the head, then the labels).
+const MAX_UPDATES_PER_REQUEST: usize = 3;
+
+/// A request to the engine owner.
+#[derive(Debug)]
+pub enum EngineRequest {
+    /// Aim at a follow decision's targets and report what was applied.
+    Follow(Decision, oneshot::Sender<Applied>),
+}
+
+/// What the engine applied after a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    /// The local heads after the request.
+    pub heads: Heads,
+    /// Whether a head target is still pending (the engine is syncing to it).
+    pub syncing: bool,
+}
+
+/// Sends requests to the engine owner.
+#[derive(Debug, Clone)]
+pub struct EngineOwnerHandle {
+    tx: mpsc::Sender<EngineRequest>,
+}
+
+/// The engine owner has stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the engine owner has stopped")]
+pub struct OwnerStopped;
+
+impl EngineOwnerHandle {
+    /// Hands a follow decision to the owner and waits until it is applied (or pending).
+    pub async fn follow(&self, decision: Decision) -> Result<Applied, OwnerStopped> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(EngineRequest::Follow(decision, tx)).await.map_err(|_| OwnerStopped)?;
+        rx.await.map_err(|_| OwnerStopped)
+    }
+}
+
+/// The task that owns the forkchoice state.
+#[derive(Debug)]
+pub struct EngineOwner<E, C> {
+    engine: E,
+    chain: C,
+    view: View,
+    requests: mpsc::Receiver<EngineRequest>,
+    /// Head to reach; pending while the engine syncs to it.
+    head_target: Option<L2BlockRef>,
+    /// Safe head to apply once canonical, with the `current_l1` of its update.
+    pending_safe: Option<(L2BlockRef, Option<L1BlockRef>)>,
+    /// Finalized head to apply once canonical and at or below safe.
+    pending_finalized: Option<L2BlockRef>,
+    /// The last state sent and whether the engine answered VALID.
+    last_sent: Option<(ForkchoiceState, bool)>,
+}
+
+impl<E: Engine, C: Chain> EngineOwner<E, C> {
+    /// An owner of `engine`, reading `chain` and publishing to `view`, and its handle.
+    pub fn new(engine: E, chain: C, view: View) -> (Self, EngineOwnerHandle) {
+        let (tx, requests) = mpsc::channel(16);
+        let owner = Self {
+            engine,
+            chain,
+            view,
+            requests,
+            head_target: None,
+            pending_safe: None,
+            pending_finalized: None,
+            last_sent: None,
+        };
+        (owner, EngineOwnerHandle { tx })
+    }
+
+    /// Serves requests until every handle is dropped.
+    pub async fn run(mut self) {
+        match self.chain.heads().await {
+            Ok(heads) => self.view.set_l2(&heads),
+            Err(e) => warn!(target: "light_cl::engine", %e, "cannot read local heads at start"),
+        }
+        while let Some(request) = self.requests.recv().await {
+            match request {
+                EngineRequest::Follow(decision, reply) => {
+                    let applied = self.follow(decision).await;
+                    let _ = reply.send(applied);
+                }
+            }
+        }
+        debug!(target: "light_cl::engine", "engine owner stopped: no more requests");
+    }
+
+    async fn follow(&mut self, d: Decision) -> Applied {
+        if let Some(head) = d.head {
+            self.head_target = Some(head);
+        }
+        match d.safe {
+            Some(safe) => self.pending_safe = Some((safe, d.current_l1)),
+            None => {
+                if let Some(current_l1) = d.current_l1 {
+                    self.view.advance_current_l1(current_l1);
+                }
+            }
+        }
+        if let Some(finalized) = d.finalized {
+            self.pending_finalized = Some(finalized);
+        }
+        self.reconcile().await
+    }
+
+    /// Decides the forkchoice state from the targets and what is canonical, and sends it.
+    async fn reconcile(&mut self) -> Applied {
+        let mut heads = match self.chain.heads().await {
+            Ok(heads) => heads,
+            Err(e) => {
+                warn!(target: "light_cl::engine", %e, "cannot read local heads; nothing sent");
+                return Applied { heads: Heads::default(), syncing: self.head_target.is_some() };
+            }
+        };
+        for _ in 0..MAX_UPDATES_PER_REQUEST {
+            let head = self.head_target.unwrap_or(heads.unsafe_head);
+            let pending_safe = self.pending_safe.map(|(s, _)| s);
+            let safe = match self.canonical(pending_safe).await {
+                Some(s) if s.number <= head.number => Some(s),
+                _ => self.canonical(heads.safe).await,
+            };
+            let finalized = match self.canonical(self.pending_finalized).await {
+                Some(f) if safe.is_some_and(|s| f.number <= s.number) => Some(f),
+                _ => self.canonical(heads.finalized).await,
+            };
+            let state = ForkchoiceState {
+                head_block_hash: head.hash,
+                safe_block_hash: safe.map_or(B256::ZERO, |s| s.hash),
+                finalized_block_hash: finalized.map_or(B256::ZERO, |f| f.hash),
+            };
+            if self.last_sent == Some((state, true)) && heads.unsafe_head.hash == head.hash {
+                break;
+            }
+            let result = self.engine.fork_choice_updated(state, None).await;
+            let valid = matches!(&result, Ok(u) if u.is_valid());
+            self.last_sent = Some((state, valid));
+            metrics::forkchoice_update(&result);
+            match result {
+                Ok(update) => match update.payload_status.status {
+                    PayloadStatusEnum::Valid => {
+                        if self.head_target.is_some_and(|t| t.hash == head.hash) {
+                            self.head_target = None;
+                        }
+                        if self.pending_safe.is_some_and(|(s, _)| Some(s) == safe) {
+                            let (_, current_l1) = self.pending_safe.take().expect("checked");
+                            if let Some(current_l1) = current_l1 {
+                                self.view.advance_current_l1(current_l1);
+                            }
+                        }
+                        if self.pending_finalized.is_some() && self.pending_finalized == finalized {
+                            self.pending_finalized = None;
+                        }
+                    }
+                    PayloadStatusEnum::Syncing | PayloadStatusEnum::Accepted => {
+                        debug!(target: "light_cl::engine", head = %head.hash, number = head.number, "engine syncing to head target");
+                        break;
+                    }
+                    PayloadStatusEnum::Invalid { validation_error } => {
+                        error!(target: "light_cl::engine", head = %head.hash, number = head.number, %validation_error, "engine says the head target is invalid; dropping it");
+                        self.drop_target(head);
+                        break;
+                    }
+                },
+                // reth applied the head, but a safe or finalized hash was not canonical under it:
+                // read the chain again and resend with labels that are.
+                Err(EngineError::Forkchoice(e)) => {
+                    warn!(target: "light_cl::engine", %e, ?state, "forkchoice state refused; retrying with canonical labels");
+                    self.last_sent = None;
+                }
+                Err(e) => {
+                    error!(target: "light_cl::engine", %e, "forkchoice update failed");
+                    break;
+                }
+            }
+            let before = heads;
+            heads = match self.chain.heads().await {
+                Ok(h) => h,
+                Err(e) => {
+                    warn!(target: "light_cl::engine", %e, "cannot read local heads after update");
+                    break;
+                }
+            };
+            log_moves(&before, &heads);
+            if !self.has_pending() {
+                break;
+            }
+        }
+        self.view.set_l2(&heads);
+        metrics::heads(&heads);
+        Applied { heads, syncing: self.head_target.is_some() }
+    }
+
+    fn has_pending(&self) -> bool {
+        self.head_target.is_some()
+            || self.pending_safe.is_some()
+            || self.pending_finalized.is_some()
+    }
+
+    fn drop_target(&mut self, head: L2BlockRef) {
+        self.head_target = None;
+        if self.pending_safe.is_some_and(|(s, _)| s.hash == head.hash) {
+            self.pending_safe = None;
+        }
+    }
+
+    /// `block` if it is the canonical block at its number.
+    async fn canonical(&self, block: Option<L2BlockRef>) -> Option<L2BlockRef> {
+        let block = block?;
+        match self.chain.block_ref_by_number(block.number).await {
+            Ok(Some(local)) if local.hash == block.hash => Some(block),
+            Ok(_) => None,
+            Err(e) => {
+                warn!(target: "light_cl::engine", %e, number = block.number, "canonical lookup failed");
+                None
+            }
+        }
+    }
+}
+
+fn log_moves(before: &Heads, after: &Heads) {
+    let id = |r: Option<L2BlockRef>| r.map(|r| (r.number, r.hash));
+    if before.unsafe_head.hash != after.unsafe_head.hash {
+        info!(target: "light_cl::engine", number = after.unsafe_head.number, hash = %after.unsafe_head.hash, from = before.unsafe_head.number, "unsafe head moved");
+    }
+    if id(before.safe) != id(after.safe) {
+        if let Some(s) = after.safe {
+            info!(target: "light_cl::engine", number = s.number, hash = %s.hash, "safe head moved");
+        }
+    }
+    if id(before.finalized) != id(after.finalized) {
+        if let Some(f) = after.finalized {
+            info!(target: "light_cl::engine", number = f.number, hash = %f.hash, "finalized head moved");
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Where the follow task reads the deriving node's status and L1.
+
+use alloy_eips::BlockNumberOrTag;
+use alloy_primitives::B256;
+use light_cl_protocol::{L1BlockRef, SyncStatus};
+use light_cl_rpc::{L1Client, L1Error, SourceClient, SourceError};
+use std::future::Future;
+
+/// The follow source: a rollup node's `optimism_syncStatus`.
+pub trait FollowSource: Send + Sync + 'static {
+    /// Fetches the source's current status.
+    fn sync_status(&self) -> impl Future<Output = Result<SyncStatus, SourceError>> + Send;
+}
+
+impl FollowSource for SourceClient {
+    fn sync_status(&self) -> impl Future<Output = Result<SyncStatus, SourceError>> + Send {
+        SourceClient::sync_status(self)
+    }
+}
+
+/// Canonical L1, the root of trust.
+pub trait L1: Send + Sync + 'static {
+    /// The canonical L1 block at `number`, if any.
+    fn block_ref_by_number(
+        &self,
+        number: u64,
+    ) -> impl Future<Output = Result<Option<L1BlockRef>, L1Error>> + Send;
+
+    /// The L1 block with `hash`, if known.
+    fn block_ref_by_hash(
+        &self,
+        hash: B256,
+    ) -> impl Future<Output = Result<Option<L1BlockRef>, L1Error>> + Send;
+
+    /// L1 head, safe and finalized blocks (each `None` if the node has none).
+    fn heads(&self) -> impl Future<Output = Result<L1Heads, L1Error>> + Send;
+}
+
+/// L1's head, safe and finalized blocks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct L1Heads {
+    /// Latest block.
+    pub head: Option<L1BlockRef>,
+    /// Safe block.
+    pub safe: Option<L1BlockRef>,
+    /// Finalized block.
+    pub finalized: Option<L1BlockRef>,
+}
+
+impl L1 for L1Client {
+    fn block_ref_by_number(
+        &self,
+        number: u64,
+    ) -> impl Future<Output = Result<Option<L1BlockRef>, L1Error>> + Send {
+        L1Client::block_ref_by_number(self, number)
+    }
+
+    fn block_ref_by_hash(
+        &self,
+        hash: B256,
+    ) -> impl Future<Output = Result<Option<L1BlockRef>, L1Error>> + Send {
+        L1Client::block_ref_by_hash(self, hash)
+    }
+
+    async fn heads(&self) -> Result<L1Heads, L1Error> {
+        let (head, safe, finalized) = tokio::try_join!(
+            self.block_ref_by_tag(BlockNumberOrTag::Latest),
+            self.block_ref_by_tag(BlockNumberOrTag::Safe),
+            self.block_ref_by_tag(BlockNumberOrTag::Finalized),
+        )?;
+        Ok(L1Heads { head, safe, finalized })
+    }
+}

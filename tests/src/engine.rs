@@ -1,0 +1,231 @@
+//! An in-memory execution layer that answers like reth v1.10.2's engine tree:
+//! - a head it does not have: SYNCING (and it becomes the sync target);
+//! - a head that is already a canonical ancestor: VALID, no rewind, labels unchanged;
+//! - otherwise the head is applied first; then a non-zero finalized, then safe, that is not
+//!   canonical is an invalid-forkchoice-state error.
+//!
+//! Blocks arrive with [`MemEngine::deliver`] (what devp2p download does for reth); when they
+//! connect the sync target, it becomes canonical, as reth does after a download.
+
+use alloy_eips::Decodable2718;
+use alloy_primitives::B256;
+use alloy_rpc_types_engine::{
+    ForkchoiceState, ForkchoiceUpdateError, ForkchoiceUpdated, PayloadStatus, PayloadStatusEnum,
+};
+use light_cl::{Chain, ChainError, Engine, EngineError, Heads};
+use light_cl_protocol::{l2_block_ref, ChainGenesis, L2BlockRef};
+use op_alloy_consensus::OpTxEnvelope;
+use op_alloy_rpc_types_engine::{OpExecutionData, OpPayloadAttributes};
+use std::{
+    collections::{HashMap, HashSet},
+    ops::RangeInclusive,
+    sync::{Arc, Mutex},
+};
+
+#[derive(Debug, Default)]
+struct State {
+    known: HashMap<B256, L2BlockRef>,
+    canonical: Vec<L2BlockRef>,
+    safe: Option<L2BlockRef>,
+    finalized: Option<L2BlockRef>,
+    sync_target: Option<B256>,
+    hidden: HashSet<u64>,
+    fail_reads: bool,
+    updates: Vec<ForkchoiceState>,
+}
+
+/// The in-memory engine and chain; clones share state.
+#[derive(Debug, Clone)]
+pub struct MemEngine {
+    state: Arc<Mutex<State>>,
+    genesis: ChainGenesis,
+}
+
+impl MemEngine {
+    /// A chain whose canonical blocks are `chain` (genesis first); no labels set.
+    pub fn new(chain: &[L2BlockRef], genesis: ChainGenesis) -> Self {
+        let mut state = State::default();
+        for b in chain {
+            state.known.insert(b.hash, *b);
+        }
+        state.canonical = chain.to_vec();
+        Self { state: Arc::new(Mutex::new(state)), genesis }
+    }
+
+    /// Makes blocks known, as a devp2p download would; connects the sync target if it can.
+    pub fn deliver(&self, blocks: &[L2BlockRef]) {
+        let mut s = self.state.lock().unwrap();
+        for b in blocks {
+            s.known.insert(b.hash, *b);
+        }
+        if let Some(target) = s.sync_target {
+            if s.make_canonical(target) {
+                s.sync_target = None;
+            }
+        }
+    }
+
+    /// Sets the safe and finalized labels directly (a restarted node's database).
+    pub fn set_labels(&self, safe: Option<L2BlockRef>, finalized: Option<L2BlockRef>) {
+        let mut s = self.state.lock().unwrap();
+        s.safe = safe;
+        s.finalized = finalized;
+    }
+
+    /// Canonical blocks at these numbers read as missing (a gap while the EL backfills).
+    pub fn hide(&self, numbers: RangeInclusive<u64>) {
+        self.state.lock().unwrap().hidden.extend(numbers);
+    }
+
+    /// Ends [`hide`](Self::hide).
+    pub fn unhide(&self) {
+        self.state.lock().unwrap().hidden.clear();
+    }
+
+    /// Makes every chain read fail.
+    pub fn fail_reads(&self, fail: bool) {
+        self.state.lock().unwrap().fail_reads = fail;
+    }
+
+    /// Canonical head, safe and finalized, as stored.
+    pub fn labels(&self) -> (L2BlockRef, Option<L2BlockRef>, Option<L2BlockRef>) {
+        let s = self.state.lock().unwrap();
+        (*s.canonical.last().expect("genesis"), s.safe, s.finalized)
+    }
+
+    /// Every forkchoice state received, in order.
+    pub fn updates(&self) -> Vec<ForkchoiceState> {
+        self.state.lock().unwrap().updates.clone()
+    }
+}
+
+impl State {
+    fn is_canonical(&self, hash: B256) -> bool {
+        self.known.get(&hash).is_some_and(|b| self.canonical.get(b.number as usize) == Some(b))
+    }
+
+    /// Makes `head` the canonical tip if its ancestry is known; false otherwise.
+    fn make_canonical(&mut self, head: B256) -> bool {
+        let mut path = Vec::new();
+        let mut cursor = head;
+        loop {
+            let Some(b) = self.known.get(&cursor).copied() else { return false };
+            if self.is_canonical(b.hash) {
+                break;
+            }
+            path.push(b);
+            if b.number == 0 {
+                return false;
+            }
+            cursor = b.parent_hash;
+        }
+        let fork = path.last().map_or(self.canonical.len(), |b| b.number as usize);
+        self.canonical.truncate(fork);
+        self.canonical.extend(path.into_iter().rev());
+        true
+    }
+}
+
+impl Engine for MemEngine {
+    async fn fork_choice_updated(
+        &self,
+        state: ForkchoiceState,
+        attributes: Option<OpPayloadAttributes>,
+    ) -> Result<ForkchoiceUpdated, EngineError> {
+        if attributes.is_some() {
+            return Err(EngineError::Internal("MemEngine does not build payloads".into()));
+        }
+        let mut s = self.state.lock().unwrap();
+        s.updates.push(state);
+        let head = state.head_block_hash;
+        let syncing = || Ok(ForkchoiceUpdated::from_status(PayloadStatusEnum::Syncing));
+        let valid = || Ok(ForkchoiceUpdated::from_status(PayloadStatusEnum::Valid));
+        if !s.known.contains_key(&head) {
+            s.sync_target = Some(head);
+            return syncing();
+        }
+        let tip = s.canonical.last().expect("genesis").hash;
+        if head != tip && s.is_canonical(head) {
+            return valid();
+        }
+        if head != tip && !s.make_canonical(head) {
+            s.sync_target = Some(head);
+            return syncing();
+        }
+        s.sync_target = None;
+        for (hash, is_finalized) in
+            [(state.finalized_block_hash, true), (state.safe_block_hash, false)]
+        {
+            if hash.is_zero() {
+                continue;
+            }
+            if !s.is_canonical(hash) {
+                return Err(EngineError::Forkchoice(ForkchoiceUpdateError::InvalidState));
+            }
+            let block = s.known[&hash];
+            if is_finalized {
+                s.finalized = Some(block);
+            } else {
+                s.safe = Some(block);
+            }
+        }
+        valid()
+    }
+
+    async fn new_payload(&self, payload: OpExecutionData) -> Result<PayloadStatus, EngineError> {
+        let v1 = payload.payload.as_v1();
+        let first = v1
+            .transactions
+            .first()
+            .map(|raw| OpTxEnvelope::decode_2718(&mut raw.as_ref()))
+            .transpose()
+            .map_err(|e| EngineError::Internal(e.to_string()))?;
+        let header = alloy_consensus::Header {
+            number: v1.block_number,
+            parent_hash: v1.parent_hash,
+            timestamp: v1.timestamp,
+            ..Default::default()
+        };
+        let block = l2_block_ref(v1.block_hash, &header, first.as_ref(), &self.genesis)
+            .map_err(|e| EngineError::Internal(e.to_string()))?;
+        let mut s = self.state.lock().unwrap();
+        let parent_known = s.known.contains_key(&block.parent_hash);
+        s.known.insert(block.hash, block);
+        let status =
+            if parent_known { PayloadStatusEnum::Valid } else { PayloadStatusEnum::Syncing };
+        Ok(PayloadStatus::from_status(status).with_latest_valid_hash(block.hash))
+    }
+}
+
+impl Chain for MemEngine {
+    async fn block_ref_by_number(&self, number: u64) -> Result<Option<L2BlockRef>, ChainError> {
+        let s = self.state.lock().unwrap();
+        if s.fail_reads {
+            return Err(ChainError::Provider("scripted read failure".into()));
+        }
+        if s.hidden.contains(&number) {
+            return Ok(None);
+        }
+        Ok(s.canonical.get(number as usize).copied())
+    }
+
+    async fn block_ref_by_hash(&self, hash: B256) -> Result<Option<L2BlockRef>, ChainError> {
+        let s = self.state.lock().unwrap();
+        if s.fail_reads {
+            return Err(ChainError::Provider("scripted read failure".into()));
+        }
+        Ok(s.known.get(&hash).copied())
+    }
+
+    async fn heads(&self) -> Result<Heads, ChainError> {
+        let s = self.state.lock().unwrap();
+        if s.fail_reads {
+            return Err(ChainError::Provider("scripted read failure".into()));
+        }
+        Ok(Heads {
+            unsafe_head: *s.canonical.last().expect("genesis"),
+            safe: s.safe,
+            finalized: s.finalized,
+        })
+    }
+}

@@ -1,0 +1,158 @@
+//! A scripted JSON-RPC server over real HTTP on loopback, able to answer badly on purpose.
+
+use bytes::Bytes;
+use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
+use hyper::body::Frame;
+use hyper::HeaderMap;
+use hyper::{body::Incoming, server::conn::http1, service::service_fn, Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Value};
+use std::{
+    convert::Infallible,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+use tokio::{net::TcpListener, task::JoinSet};
+
+/// How the server answers one JSON-RPC request.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// A JSON-RPC result.
+    Result(Value),
+    /// A JSON-RPC error.
+    Error(i64, String),
+    /// A raw HTTP answer: status, content type, body.
+    Raw(u16, &'static str, Bytes),
+    /// A raw HTTP 200 answer sent in chunks, without a content length.
+    Chunked(Vec<Bytes>),
+    /// The same answer, after a delay.
+    Delayed(Duration, Box<Reply>),
+}
+
+/// Answers a request, given its method and params.
+pub type Handler = Arc<dyn Fn(&str, &Value) -> Reply + Send + Sync>;
+
+/// A loopback HTTP server that can be stopped (connections refused) and started again on the
+/// same port.
+pub struct RpcServer {
+    addr: SocketAddr,
+    handler: Handler,
+    headers: Arc<Mutex<HeaderMap>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RpcServer {
+    /// Starts on a free loopback port.
+    pub async fn start(handler: Handler) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let headers = Arc::new(Mutex::new(HeaderMap::new()));
+        let task = Some(tokio::spawn(serve(listener, handler.clone(), headers.clone())));
+        Self { addr, handler, headers, task }
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> url::Url {
+        format!("http://{}", self.addr).parse().expect("valid url")
+    }
+
+    /// Stops listening and drops every open connection.
+    pub async fn stop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    /// Listens again on the same port.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let listener = TcpListener::bind(self.addr).await.expect("rebind loopback port");
+        self.task = Some(tokio::spawn(serve(listener, self.handler.clone(), self.headers.clone())));
+    }
+
+    /// The headers of the last request received.
+    pub fn last_headers(&self) -> HeaderMap {
+        self.headers.lock().unwrap().clone()
+    }
+}
+
+impl Drop for RpcServer {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+async fn serve(listener: TcpListener, handler: Handler, headers: Arc<Mutex<HeaderMap>>) {
+    // Dropping the set (when this task is aborted) aborts every connection.
+    let mut connections = JoinSet::new();
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let handler = handler.clone();
+        let headers = headers.clone();
+        connections.spawn(async move {
+            let service = service_fn(move |req: Request<Incoming>| {
+                *headers.lock().unwrap() = req.headers().clone();
+                answer(req, handler.clone())
+            });
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+        });
+    }
+}
+
+type Body = BoxBody<Bytes, Infallible>;
+
+async fn answer(req: Request<Incoming>, handler: Handler) -> Result<Response<Body>, Infallible> {
+    let body = match req.into_body().collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(_) => return Ok(raw(400, "text/plain", Bytes::from_static(b"bad body"))),
+    };
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return Ok(raw(400, "text/plain", Bytes::from_static(b"not json")));
+    };
+    let id = request.get("id").cloned().unwrap_or(Value::Null);
+    let method = request.get("method").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let params = request.get("params").cloned().unwrap_or(Value::Null);
+    let mut reply = handler(&method, &params);
+    loop {
+        match reply {
+            Reply::Delayed(delay, inner) => {
+                tokio::time::sleep(delay).await;
+                reply = *inner;
+            }
+            Reply::Result(result) => {
+                return Ok(json_response(json!({"jsonrpc": "2.0", "id": id, "result": result})))
+            }
+            Reply::Error(code, message) => {
+                return Ok(json_response(
+                    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}),
+                ))
+            }
+            Reply::Raw(status, content_type, body) => return Ok(raw(status, content_type, body)),
+            Reply::Chunked(chunks) => {
+                let frames = futures::stream::iter(
+                    chunks.into_iter().map(|c| Ok::<_, Infallible>(Frame::data(c))),
+                );
+                return Ok(Response::builder()
+                    .header("content-type", "application/json")
+                    .body(BodyExt::boxed(StreamBody::new(frames)))
+                    .expect("valid response"));
+            }
+        }
+    }
+}
+
+fn json_response(v: Value) -> Response<Body> {
+    raw(200, "application/json", Bytes::from(v.to_string()))
+}
+
+fn raw(status: u16, content_type: &'static str, body: Bytes) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .body(Full::new(body).boxed())
+        .expect("valid response")
+}

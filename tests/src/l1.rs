@@ -1,0 +1,106 @@
+//! A scripted L1 execution node: a chain of real headers served over `eth_getBlockBy*`.
+
+use crate::http::{Reply, RpcServer};
+use alloy_consensus::Header;
+use alloy_primitives::{B256, U256};
+use alloy_rpc_types_eth::{Block, BlockTransactions};
+use light_cl_protocol::L1BlockRef;
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+
+/// L1 seconds per block.
+pub const L1_BLOCK_TIME: u64 = 12;
+
+/// A scripted L1 with `latest`, `safe` (latest − 4) and `finalized` (latest − 8).
+pub struct ScriptedL1 {
+    /// The server; stop it to take L1 down.
+    pub server: RpcServer,
+    chain: Arc<Mutex<Vec<Header>>>,
+}
+
+impl ScriptedL1 {
+    /// An L1 chain of `len` blocks (numbers `0..len`).
+    pub async fn start(len: u64) -> Self {
+        let chain = Arc::new(Mutex::new(Vec::new()));
+        extend(&mut chain.lock().unwrap(), len, 0);
+        let served = chain.clone();
+        let server = RpcServer::start(Arc::new(move |method, params| {
+            answer(&served.lock().unwrap(), method, params)
+        }))
+        .await;
+        Self { server, chain }
+    }
+
+    /// The canonical block at `number`.
+    pub fn block(&self, number: u64) -> L1BlockRef {
+        to_ref(&self.chain.lock().unwrap()[number as usize])
+    }
+
+    /// Replaces every block from `number` on with a different branch of the same length.
+    pub fn reorg_from(&self, number: u64) {
+        let mut chain = self.chain.lock().unwrap();
+        let len = chain.len() as u64;
+        chain.truncate(number as usize);
+        extend(&mut chain, len - number, 1);
+    }
+}
+
+fn extend(chain: &mut Vec<Header>, count: u64, salt: u64) {
+    for _ in 0..count {
+        let number = chain.len() as u64;
+        let parent_hash = chain.last().map_or(B256::ZERO, |h| h.hash_slow());
+        chain.push(Header {
+            number,
+            parent_hash,
+            timestamp: 1_700_000_000 + L1_BLOCK_TIME * number,
+            gas_limit: 30_000_000,
+            base_fee_per_gas: Some(1_000_000_000),
+            extra_data: salt.to_be_bytes().to_vec().into(),
+            ..Default::default()
+        });
+    }
+}
+
+fn to_ref(h: &Header) -> L1BlockRef {
+    L1BlockRef {
+        hash: h.hash_slow(),
+        number: h.number,
+        parent_hash: h.parent_hash,
+        timestamp: h.timestamp,
+    }
+}
+
+fn answer(chain: &[Header], method: &str, params: &Value) -> Reply {
+    let first = params.get(0).and_then(Value::as_str).unwrap_or_default();
+    let header = match method {
+        "eth_getBlockByNumber" => {
+            let latest = chain.len() as u64 - 1;
+            let number = match first {
+                "latest" => Some(latest),
+                "safe" => Some(latest.saturating_sub(4)),
+                "finalized" => Some(latest.saturating_sub(8)),
+                hex => u64::from_str_radix(hex.trim_start_matches("0x"), 16).ok(),
+            };
+            number.and_then(|n| chain.get(n as usize))
+        }
+        "eth_getBlockByHash" => {
+            let hash: Option<B256> = first.parse().ok();
+            chain.iter().find(|h| Some(h.hash_slow()) == hash)
+        }
+        other => return Reply::Error(-32601, format!("method {other} not found")),
+    };
+    Reply::Result(header.map_or(Value::Null, |h| {
+        let block: Block = Block {
+            header: alloy_rpc_types_eth::Header {
+                hash: h.hash_slow(),
+                inner: h.clone(),
+                total_difficulty: Some(U256::ZERO),
+                size: None,
+            },
+            uncles: vec![],
+            transactions: BlockTransactions::Hashes(vec![]),
+            withdrawals: None,
+        };
+        serde_json::to_value(block).expect("serializable block")
+    }))
+}

@@ -1,0 +1,15 @@
+//! Test parts for the light CL's integration tests: a scripted follow source and a scripted L1,
+//! both real JSON-RPC servers over HTTP on loopback, and an in-memory engine that answers
+//! forkchoice updates the way reth's engine does.
+
+pub mod engine;
+pub mod http;
+pub mod l1;
+pub mod rig;
+pub mod source;
+
+pub use engine::MemEngine;
+pub use http::{Reply, RpcServer};
+pub use l1::ScriptedL1;
+pub use rig::Rig;
+pub use source::ScriptedSource;

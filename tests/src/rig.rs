@@ -1,0 +1,173 @@
+//! A light CL wired to a scripted source, a scripted L1 and an in-memory engine, serving its
+//! `optimism_syncStatus` on a real loopback RPC server.
+
+use crate::{engine::MemEngine, l1::ScriptedL1, source::ScriptedSource};
+use alloy_primitives::{keccak256, Address, B256};
+use jsonrpsee::{
+    http_client::{HttpClient, HttpClientBuilder},
+    server::ServerHandle,
+};
+use light_cl::{EngineOwner, FollowConfig, FollowTask, View};
+use light_cl_protocol::{
+    BlockID, ChainGenesis, ForkTimes, L1BlockRef, L2BlockRef, RollupConfig, SyncStatus,
+};
+use light_cl_rpc::{
+    serve, L1Client, NoOutputs, OptimismApiClient, OptimismRpc, SourceClient, SourceConfig,
+};
+use std::{sync::Arc, time::Duration};
+
+/// L2 blocks per L1 block (2 s against 12 s).
+pub const L2_PER_L1: u64 = 6;
+/// L1 blocks in the scripted L1 chain.
+pub const L1_LEN: u64 = 64;
+/// The follow source's request timeout in tests.
+pub const SOURCE_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// The light CL under test and everything around it.
+pub struct Rig {
+    /// Scripted L1.
+    pub l1: ScriptedL1,
+    /// Scripted follow source.
+    pub source: ScriptedSource,
+    /// The in-memory execution layer.
+    pub engine: MemEngine,
+    /// The follow task; tests call `tick()`.
+    pub follow: FollowTask<SourceClient, L1Client, MemEngine>,
+    /// The applied view.
+    pub view: View,
+    /// The rollup config.
+    pub config: Arc<RollupConfig>,
+    client: HttpClient,
+    _rpc: ServerHandle,
+}
+
+impl Rig {
+    /// A light CL whose local chain is main-branch blocks `0..=local_head`, no labels set, and a
+    /// source that answers zero refs until told otherwise.
+    pub async fn new(local_head: u64) -> Self {
+        Self::with_config(local_head, FollowConfig::for_block_time(2)).await
+    }
+
+    /// The same with follow settings of the test's choosing.
+    pub async fn with_config(local_head: u64, follow_config: FollowConfig) -> Self {
+        let l1 = ScriptedL1::start(L1_LEN).await;
+        let source = ScriptedSource::start(SyncStatus::default()).await;
+        let genesis = ChainGenesis {
+            l1: l1.block(0).id(),
+            l2: BlockID { hash: l2_hash(0, 0), number: 0 },
+            l2_time: l1.block(0).timestamp,
+            system_config: None,
+        };
+        let config = Arc::new(RollupConfig {
+            genesis: genesis.clone(),
+            block_time: 2,
+            max_sequencer_drift: 600,
+            seq_window_size: 3600,
+            channel_timeout: 300,
+            l1_chain_id: 900,
+            l2_chain_id: 901,
+            forks: ForkTimes::default(),
+            batch_inbox_address: Address::repeat_byte(0xff),
+            deposit_contract_address: Address::repeat_byte(0xde),
+            l1_system_config_address: Address::repeat_byte(0x5c),
+            protocol_versions_address: None,
+            other: Default::default(),
+        });
+        let mut rig_chain = Vec::new();
+        for n in 0..=local_head {
+            rig_chain.push(l2_block(&l1, 0, 0, n));
+        }
+        let engine = MemEngine::new(&rig_chain, genesis);
+        let view = View::new(&config);
+        let (owner, handle) = EngineOwner::new(engine.clone(), engine.clone(), view.clone());
+        tokio::spawn(owner.run());
+
+        let mut source_config = SourceConfig::new(source.server.url());
+        source_config.timeout = SOURCE_TIMEOUT;
+        let source_client = SourceClient::new(source_config).expect("source client");
+        let l1_client = L1Client::new(l1.server.url(), Duration::from_secs(2));
+        let follow = FollowTask::new(
+            source_client,
+            l1_client,
+            engine.clone(),
+            handle,
+            view.clone(),
+            follow_config,
+        );
+
+        let rpc = OptimismRpc::new(view.subscribe(), config.clone(), "test", NoOutputs);
+        let (addr, rpc_handle) = serve("127.0.0.1:0".parse().unwrap(), rpc).await.expect("serve");
+        let client = HttpClientBuilder::default().build(format!("http://{addr}")).expect("client");
+        Self { l1, source, engine, follow, view, config, client, _rpc: rpc_handle }
+    }
+
+    /// Block `n` of the L2 chain that leaves the main branch at `fork_at` for `branch`
+    /// (`branch` 0 is the main chain).
+    pub fn l2(&self, branch: u8, fork_at: u64, n: u64) -> L2BlockRef {
+        l2_block(&self.l1, branch, fork_at, n)
+    }
+
+    /// Main-chain block `n`.
+    pub fn main(&self, n: u64) -> L2BlockRef {
+        self.l2(0, 0, n)
+    }
+
+    /// Main-chain blocks `from..=to`.
+    pub fn main_range(&self, from: u64, to: u64) -> Vec<L2BlockRef> {
+        (from..=to).map(|n| self.main(n)).collect()
+    }
+
+    /// A source status: unsafe, safe and finalized of the given blocks, `current_l1` the L1
+    /// origin of the safe head plus one.
+    pub fn status(
+        &self,
+        unsafe_l2: L2BlockRef,
+        safe: L2BlockRef,
+        finalized: L2BlockRef,
+    ) -> SyncStatus {
+        let current_l1 = self.l1.block(safe.l1_origin.number + 1);
+        SyncStatus {
+            current_l1,
+            current_l1_finalized: self.l1.block(8),
+            head_l1: self.l1.block(L1_LEN - 1),
+            safe_l1: self.l1.block(L1_LEN - 5),
+            finalized_l1: self.l1.block(8),
+            unsafe_l2,
+            safe_l2: safe,
+            finalized_l2: finalized,
+            pending_safe_l2: safe,
+            cross_unsafe_l2: unsafe_l2,
+            local_safe_l2: safe,
+        }
+    }
+
+    /// The node's own `optimism_syncStatus`, over its RPC server.
+    pub async fn served(&self) -> SyncStatus {
+        self.client.sync_status().await.expect("optimism_syncStatus")
+    }
+
+    /// The node's own `optimism_rollupConfig`, over its RPC server.
+    pub async fn served_config(&self) -> RollupConfig {
+        self.client.rollup_config().await.expect("optimism_rollupConfig")
+    }
+}
+
+fn l2_hash(branch: u8, n: u64) -> B256 {
+    let mut seed = [0u8; 9];
+    seed[0] = if n == 0 { 0 } else { branch };
+    seed[1..].copy_from_slice(&n.to_be_bytes());
+    keccak256(seed)
+}
+
+fn l2_block(l1: &ScriptedL1, branch: u8, fork_at: u64, n: u64) -> L2BlockRef {
+    let branch_of = |n: u64| if n >= fork_at { branch } else { 0 };
+    let origin: L1BlockRef = l1.block(n / L2_PER_L1);
+    L2BlockRef {
+        hash: l2_hash(branch_of(n), n),
+        number: n,
+        parent_hash: if n == 0 { B256::ZERO } else { l2_hash(branch_of(n - 1), n - 1) },
+        timestamp: l1.block(0).timestamp + 2 * n,
+        l1_origin: origin.id(),
+        sequence_number: n % L2_PER_L1,
+    }
+}

@@ -1,0 +1,36 @@
+//! A scripted follow source: a rollup node's `optimism_syncStatus` over real HTTP.
+
+use crate::http::{Reply, RpcServer};
+use light_cl_protocol::SyncStatus;
+use std::sync::{Arc, Mutex};
+
+/// Answers `optimism_syncStatus` with whatever was last set.
+pub struct ScriptedSource {
+    /// The server; stop it to take the source down.
+    pub server: RpcServer,
+    reply: Arc<Mutex<Reply>>,
+}
+
+impl ScriptedSource {
+    /// Starts answering `status`.
+    pub async fn start(status: SyncStatus) -> Self {
+        let reply = Arc::new(Mutex::new(Reply::Result(serde_json::to_value(status).unwrap())));
+        let served = reply.clone();
+        let server = RpcServer::start(Arc::new(move |method, _| match method {
+            "optimism_syncStatus" => served.lock().unwrap().clone(),
+            other => Reply::Error(-32601, format!("method {other} not found")),
+        }))
+        .await;
+        Self { server, reply }
+    }
+
+    /// Answers `status` from now on.
+    pub fn set(&self, status: SyncStatus) {
+        self.set_reply(Reply::Result(serde_json::to_value(status).unwrap()));
+    }
+
+    /// Answers `reply` from now on.
+    pub fn set_reply(&self, reply: Reply) {
+        *self.reply.lock().unwrap() = reply;
+    }
+}
