@@ -103,21 +103,19 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
         debug!(target: "light_cl::engine", "engine owner stopped: no more requests");
     }
 
+    /// Takes the targets of the newest validated update: its safe and finalized targets replace
+    /// any still pending (`None` clears them); a head target stays until reached or replaced.
     async fn follow(&mut self, d: Decision) -> Applied {
         if let Some(head) = d.head {
             self.head_target = Some(head);
         }
-        match d.safe {
-            Some(safe) => self.pending_safe = Some((safe, d.current_l1)),
-            None => {
-                if let Some(current_l1) = d.current_l1 {
-                    self.view.advance_current_l1(current_l1);
-                }
+        self.pending_safe = d.safe.map(|safe| (safe, d.current_l1));
+        if d.safe.is_none() {
+            if let Some(current_l1) = d.current_l1 {
+                self.view.advance_current_l1(current_l1);
             }
         }
-        if let Some(finalized) = d.finalized {
-            self.pending_finalized = Some(finalized);
-        }
+        self.pending_finalized = d.finalized;
         self.reconcile().await
     }
 

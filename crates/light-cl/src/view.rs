@@ -11,7 +11,6 @@ use tokio::sync::watch;
 pub struct View {
     tx: Arc<watch::Sender<SyncStatus>>,
     genesis_l2: L2BlockRef,
-    genesis_l1: L1BlockRef,
 }
 
 impl View {
@@ -25,7 +24,7 @@ impl View {
         };
         let mut status = SyncStatus { current_l1: genesis_l1, ..Default::default() };
         set_l2(&mut status, &Heads { unsafe_head: genesis_l2, ..Default::default() }, genesis_l2);
-        Self { tx: Arc::new(watch::channel(status).0), genesis_l2, genesis_l1 }
+        Self { tx: Arc::new(watch::channel(status).0), genesis_l2 }
     }
 
     /// A receiver of every change, for the RPC server.
@@ -54,11 +53,11 @@ impl View {
         });
     }
 
-    /// Publishes `current_l1` unless it would move backwards; returns whether it moved.
+    /// Publishes `current_l1` unless it would move backwards (the same number with another hash,
+    /// after an L1 reorg, is taken); returns whether it moved.
     pub fn advance_current_l1(&self, current_l1: L1BlockRef) -> bool {
         self.tx.send_if_modified(|s| {
-            let moves = s.current_l1 == self.genesis_l1 && current_l1.number >= s.current_l1.number
-                || current_l1.number > s.current_l1.number;
+            let moves = current_l1.number >= s.current_l1.number && current_l1 != s.current_l1;
             if moves {
                 s.current_l1 = current_l1;
             }
@@ -93,4 +92,80 @@ fn set_l2(s: &mut SyncStatus, heads: &Heads, genesis: L2BlockRef) {
     s.local_safe_l2 = s.safe_l2;
     s.pending_safe_l2 = s.safe_l2;
     s.finalized_l2 = known(heads.finalized);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::{Address, B256};
+    use light_cl_protocol::{BlockID, ChainGenesis, ForkTimes};
+
+    fn config() -> RollupConfig {
+        RollupConfig {
+            genesis: ChainGenesis {
+                l1: BlockID { hash: B256::repeat_byte(1), number: 100 },
+                l2: BlockID { hash: B256::repeat_byte(2), number: 0 },
+                l2_time: 5000,
+                system_config: None,
+            },
+            block_time: 2,
+            max_sequencer_drift: 600,
+            seq_window_size: 3600,
+            channel_timeout: 300,
+            l1_chain_id: 1,
+            l2_chain_id: 10,
+            forks: ForkTimes::default(),
+            batch_inbox_address: Address::ZERO,
+            deposit_contract_address: Address::ZERO,
+            l1_system_config_address: Address::ZERO,
+            protocol_versions_address: None,
+            other: Default::default(),
+        }
+    }
+
+    fn l1(n: u64, salt: u8) -> L1BlockRef {
+        L1BlockRef { hash: B256::repeat_byte(salt), number: n, ..Default::default() }
+    }
+
+    #[test]
+    fn starts_at_genesis_never_zero() {
+        let view = View::new(&config());
+        let s = view.get();
+        for r in [s.unsafe_l2, s.safe_l2, s.finalized_l2, s.local_safe_l2, s.cross_unsafe_l2] {
+            assert_eq!(r.hash, B256::repeat_byte(2));
+            assert_eq!(r.l1_origin.number, 100);
+        }
+        assert_eq!(s.current_l1.id(), BlockID { hash: B256::repeat_byte(1), number: 100 });
+        // Unknown labels and a zero head read as genesis too.
+        view.set_l2(&Heads::default());
+        assert_eq!(view.get().unsafe_l2.hash, B256::repeat_byte(2));
+    }
+
+    #[test]
+    fn current_l1_never_moves_back() {
+        let view = View::new(&config());
+        let mut rx = view.subscribe();
+        assert!(view.advance_current_l1(l1(105, 9)));
+        assert!(rx.has_changed().unwrap());
+        rx.mark_unchanged();
+        assert!(!view.advance_current_l1(l1(104, 8)));
+        assert!(!view.advance_current_l1(l1(105, 9)));
+        assert!(!rx.has_changed().unwrap(), "no change, no notification");
+        assert!(view.advance_current_l1(l1(105, 7)), "same height after an L1 reorg");
+        assert_eq!(view.get().current_l1, l1(105, 7));
+    }
+
+    #[test]
+    fn l1_heads_keep_old_values_when_unknown() {
+        let view = View::new(&config());
+        view.set_l1(&L1Heads {
+            head: Some(l1(120, 3)),
+            safe: Some(l1(110, 4)),
+            finalized: Some(l1(101, 5)),
+        });
+        view.set_l1(&L1Heads { head: Some(l1(121, 6)), safe: None, finalized: None });
+        let s = view.get();
+        assert_eq!((s.head_l1, s.safe_l1, s.finalized_l1), (l1(121, 6), l1(110, 4), l1(101, 5)));
+        assert_eq!(s.current_l1_finalized, s.finalized_l1);
+    }
 }
