@@ -67,6 +67,9 @@ pub struct EngineOwner<E, C> {
     pending_finalized: Option<L2BlockRef>,
     /// The last state sent and whether the engine answered VALID.
     last_sent: Option<(ForkchoiceState, bool)>,
+    /// The heads last published, to log what moved (also what moved on its own, as a sync
+    /// target the engine reached between requests).
+    published: Option<Heads>,
 }
 
 impl<E: Engine, C: Chain> EngineOwner<E, C> {
@@ -82,6 +85,7 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
             pending_safe: None,
             pending_finalized: None,
             last_sent: None,
+            published: None,
         };
         (owner, EngineOwnerHandle { tx })
     }
@@ -89,7 +93,7 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
     /// Serves requests until every handle is dropped.
     pub async fn run(mut self) {
         match self.chain.heads().await {
-            Ok(heads) => self.view.set_l2(&heads),
+            Ok(heads) => self.publish(heads),
             Err(e) => warn!(target: "light_cl::engine", %e, "cannot read local heads at start"),
         }
         while let Some(request) = self.requests.recv().await {
@@ -188,7 +192,6 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
                     break;
                 }
             }
-            let before = heads;
             heads = match self.chain.heads().await {
                 Ok(h) => h,
                 Err(e) => {
@@ -196,14 +199,23 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
                     break;
                 }
             };
-            log_moves(&before, &heads);
             if !self.has_pending() {
                 break;
             }
         }
+        self.publish(heads);
+        Applied { heads, syncing: self.head_target.is_some() }
+    }
+
+    /// Publishes `heads` to the view and the metrics, and logs what moved.
+    fn publish(&mut self, heads: Heads) {
+        if let Some(before) = self.published.replace(heads) {
+            log_moves(&before, &heads);
+        } else {
+            info!(target: "light_cl::engine", unsafe_head = heads.unsafe_head.number, safe = ?heads.safe.map(|s| s.number), finalized = ?heads.finalized.map(|f| f.number), "local heads at start");
+        }
         self.view.set_l2(&heads);
         metrics::heads(&heads);
-        Applied { heads, syncing: self.head_target.is_some() }
     }
 
     fn has_pending(&self) -> bool {

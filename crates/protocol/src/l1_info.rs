@@ -1,7 +1,11 @@
 //! The L1 attributes deposit: the first transaction of every L2 block, which records the block's
 //! L1 origin and its sequence number in the epoch.
 
-use alloy_primitives::{address, Address, B256, U256};
+use alloy_primitives::{address, Address, TxKind, B256, U256};
+use op_alloy_consensus::{L1InfoDepositSource, TxDeposit};
+
+/// Gas of the L1 attributes deposit from Regolith on.
+pub const REGOLITH_L1_INFO_GAS: u64 = 1_000_000;
 
 /// Sender of the L1 attributes deposit.
 pub const L1_INFO_DEPOSITOR: Address = address!("0xdeaddeaddeaddeaddeaddeaddeaddeaddead0001");
@@ -160,7 +164,59 @@ impl L1BlockInfo {
         Ok(info)
     }
 
-    const fn empty(layout: L1InfoLayout) -> Self {
+    /// Encodes the calldata in this value's layout; [`decode`](Self::decode) reads it back.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.layout.calldata_len());
+        out.extend_from_slice(&self.layout.selector());
+        if self.layout == L1InfoLayout::Bedrock {
+            let word = |v: u64| U256::from(v).to_be_bytes::<32>();
+            out.extend_from_slice(&word(self.number));
+            out.extend_from_slice(&word(self.timestamp));
+            out.extend_from_slice(&self.base_fee.to_be_bytes::<32>());
+            out.extend_from_slice(self.block_hash.as_slice());
+            out.extend_from_slice(&word(self.sequence_number));
+            out.extend_from_slice(self.batcher_hash.as_slice());
+            out.extend_from_slice(&self.l1_fee_overhead.to_be_bytes::<32>());
+            out.extend_from_slice(&self.l1_fee_scalar.to_be_bytes::<32>());
+            return out;
+        }
+        out.extend_from_slice(&self.base_fee_scalar.to_be_bytes());
+        out.extend_from_slice(&self.blob_base_fee_scalar.to_be_bytes());
+        out.extend_from_slice(&self.sequence_number.to_be_bytes());
+        out.extend_from_slice(&self.timestamp.to_be_bytes());
+        out.extend_from_slice(&self.number.to_be_bytes());
+        out.extend_from_slice(&self.base_fee.to_be_bytes::<32>());
+        out.extend_from_slice(&self.blob_base_fee.to_be_bytes::<32>());
+        out.extend_from_slice(self.block_hash.as_slice());
+        out.extend_from_slice(self.batcher_hash.as_slice());
+        if matches!(self.layout, L1InfoLayout::Isthmus | L1InfoLayout::Jovian) {
+            out.extend_from_slice(&self.operator_fee_scalar.to_be_bytes());
+            out.extend_from_slice(&self.operator_fee_constant.to_be_bytes());
+        }
+        if self.layout == L1InfoLayout::Jovian {
+            out.extend_from_slice(&self.da_footprint_gas_scalar.to_be_bytes());
+        }
+        out
+    }
+
+    /// The L1 attributes deposit transaction carrying this value (gas and system flag as from
+    /// Regolith).
+    pub fn deposit_tx(&self) -> TxDeposit {
+        TxDeposit {
+            source_hash: L1InfoDepositSource::new(self.block_hash, self.sequence_number)
+                .source_hash(),
+            from: L1_INFO_DEPOSITOR,
+            to: TxKind::Call(L1_BLOCK_ADDRESS),
+            mint: 0,
+            value: U256::ZERO,
+            gas_limit: REGOLITH_L1_INFO_GAS,
+            is_system_transaction: false,
+            input: self.encode().into(),
+        }
+    }
+
+    /// A value of `layout` with every field zero.
+    pub const fn empty(layout: L1InfoLayout) -> Self {
         Self {
             layout,
             number: 0,
@@ -311,6 +367,33 @@ mod tests {
             b256!("0x1076949313403c81113fe7b7de83f0e1686e0df1afbfd2112469530562d0bb8e")
         );
         assert_eq!(info.da_footprint_gas_scalar, 400);
+    }
+
+    #[test]
+    fn encoding_round_trips_real_calldata_byte_for_byte() {
+        for text in [
+            include_str!("../testdata/l1info_bedrock.hex"),
+            include_str!("../testdata/l1info_ecotone.hex"),
+            include_str!("../testdata/l1info_isthmus.hex"),
+            include_str!("../testdata/l1info_isthmus_devnet.hex"),
+            include_str!("../testdata/l1info_jovian.hex"),
+        ] {
+            let data = calldata(text);
+            assert_eq!(L1BlockInfo::decode(&data).unwrap().encode(), data);
+        }
+    }
+
+    /// The whole deposit of OP Mainnet L2 block 124665056, rebuilt from its L1 values.
+    #[test]
+    fn deposit_tx_matches_op_mainnet_124665056() {
+        use alloy_eips::Encodable2718;
+        let raw = calldata(include_str!("../testdata/rawtx_ecotone_op-mainnet_124665056.hex"));
+        let info =
+            L1BlockInfo::decode(&calldata(include_str!("../testdata/l1info_ecotone.hex"))).unwrap();
+        let tx = op_alloy_consensus::OpTxEnvelope::Deposit(alloy_primitives::Sealed::new(
+            info.deposit_tx(),
+        ));
+        assert_eq!(tx.encoded_2718(), raw);
     }
 
     #[test]

@@ -20,7 +20,10 @@ mod sync_status;
 
 pub use block::{BlockID, L1BlockRef, L2BlockRef};
 pub use block_ref::{l2_block_ref, BlockRefError};
-pub use l1_info::{L1BlockInfo, L1InfoError, L1InfoLayout, L1_BLOCK_ADDRESS, L1_INFO_DEPOSITOR};
+pub use l1_info::{
+    L1BlockInfo, L1InfoError, L1InfoLayout, L1_BLOCK_ADDRESS, L1_INFO_DEPOSITOR,
+    REGOLITH_L1_INFO_GAS,
+};
 pub use output::{output_root_v0, OutputResponse, OUTPUT_VERSION_V0};
 pub use rollup_config::{
     ChainGenesis, ConfigError, Fork, ForkTimes, RollupConfig, SystemConfig,

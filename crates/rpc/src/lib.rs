@@ -12,8 +12,8 @@ mod source;
 
 pub use l1::{L1Client, L1Error, DEFAULT_L1_TIMEOUT};
 pub use server::{
-    serve, NoOutputs, OptimismApiClient, OptimismApiServer, OptimismRpc, OutputError, OutputSource,
-    RpcError, NOT_FOUND_CODE, UNSUPPORTED_CODE,
+    serve, LateRpc, NoOutputs, OptimismApiClient, OptimismApiServer, OptimismRpc, OutputError,
+    OutputSource, RpcError, NOT_FOUND_CODE, NOT_READY_CODE, UNSUPPORTED_CODE,
 };
 pub use source::{
     SourceClient, SourceConfig, SourceError, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
