@@ -1,0 +1,152 @@
+//! Command-line arguments of the light CL, beside op-reth's `RollupArgs`.
+
+use reth_optimism_node::args::RollupArgs;
+use std::{path::PathBuf, time::Duration};
+use url::Url;
+
+/// op-reth's rollup arguments plus the light CL's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+pub struct LightArgs {
+    /// op-reth's own rollup arguments.
+    #[command(flatten)]
+    pub rollup: RollupArgs,
+    /// The light CL's arguments.
+    #[command(flatten)]
+    pub light: FollowArgs,
+}
+
+/// Following a rollup node ("light CL"). Without `--rollup.follow-source` the node is plain
+/// op-reth.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+#[command(next_help_heading = "Rollup")]
+pub struct FollowArgs {
+    /// RPC URL of the rollup node (op-node, kona-node or another op-reth-light) whose
+    /// `optimism_syncStatus` this node follows. Enables the light CL.
+    #[arg(long = "rollup.follow-source", value_name = "URL", requires = "l1_rpc")]
+    pub follow_source: Option<Url>,
+
+    /// L1 execution RPC URL; every answer of the follow source is checked against it.
+    /// Required with `--rollup.follow-source`.
+    #[arg(long = "rollup.l1-rpc", value_name = "URL")]
+    pub l1_rpc: Option<Url>,
+
+    /// Time between polls of the follow source. Default: twice the L2 block time.
+    #[arg(long = "rollup.follow-interval", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub follow_interval: Option<Duration>,
+
+    /// op-node's rollup.json for this chain. Without it, the rollup config is fetched from the
+    /// follow source (`optimism_rollupConfig`) at start, retrying while the source is down.
+    #[arg(long = "rollup.config", value_name = "PATH")]
+    pub rollup_config: Option<PathBuf>,
+
+    /// Extra HTTP header sent to the follow source, as `Name: value` (e.g. an
+    /// `Authorization` header). May be repeated.
+    #[arg(long = "rollup.follow-source-header", value_name = "NAME: VALUE")]
+    pub follow_source_headers: Vec<String>,
+
+    /// Time allowed for one request to the follow source.
+    #[arg(long = "rollup.follow-source-timeout", value_name = "DURATION", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub follow_source_timeout: Duration,
+
+    /// Do not move the head to the follow source's unsafe head; follow only safe and finalized.
+    #[arg(long = "rollup.follow-safe-only")]
+    pub follow_safe_only: bool,
+}
+
+impl Default for FollowArgs {
+    fn default() -> Self {
+        Self {
+            follow_source: None,
+            l1_rpc: None,
+            follow_interval: None,
+            rollup_config: None,
+            follow_source_headers: Vec::new(),
+            follow_source_timeout: light_cl_rpc::DEFAULT_TIMEOUT,
+            follow_safe_only: false,
+        }
+    }
+}
+
+impl FollowArgs {
+    /// The extra headers as name/value pairs; an entry without `:` is an error.
+    pub fn headers(&self) -> Result<Vec<(String, String)>, String> {
+        self.follow_source_headers
+            .iter()
+            .map(|h| {
+                let (name, value) = h.split_once(':').ok_or_else(|| {
+                    format!("--rollup.follow-source-header {h:?} is not `Name: value`")
+                })?;
+                Ok((name.trim().to_owned(), value.trim().to_owned()))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cmd {
+        #[command(flatten)]
+        args: LightArgs,
+    }
+
+    #[test]
+    fn parses_every_flag_beside_rollup_args() {
+        let cmd = Cmd::try_parse_from([
+            "op-reth-light",
+            "--rollup.follow-source",
+            "http://op-node:9545",
+            "--rollup.l1-rpc",
+            "https://l1.example:8545",
+            "--rollup.follow-interval",
+            "250ms",
+            "--rollup.config",
+            "/etc/rollup.json",
+            "--rollup.follow-source-header",
+            "Authorization: Bearer x",
+            "--rollup.follow-source-timeout",
+            "2s",
+            "--rollup.sequencer",
+            "http://seq:8545",
+        ])
+        .unwrap();
+        let light = &cmd.args.light;
+        assert_eq!(light.follow_source.as_ref().unwrap().as_str(), "http://op-node:9545/");
+        assert_eq!(light.l1_rpc.as_ref().unwrap().host_str(), Some("l1.example"));
+        assert_eq!(light.follow_interval, Some(Duration::from_millis(250)));
+        assert_eq!(light.rollup_config, Some(PathBuf::from("/etc/rollup.json")));
+        assert_eq!(light.headers().unwrap(), vec![("Authorization".into(), "Bearer x".into())]);
+        assert_eq!(light.follow_source_timeout, Duration::from_secs(2));
+        assert!(!light.follow_safe_only);
+        assert_eq!(cmd.args.rollup.sequencer.as_deref(), Some("http://seq:8545"));
+    }
+
+    #[test]
+    fn defaults_are_plain_op_reth() {
+        let cmd = Cmd::try_parse_from(["op-reth-light"]).unwrap();
+        assert_eq!(cmd.args.light.follow_source, None);
+        assert_eq!(cmd.args.light.follow_source_timeout, Duration::from_secs(5));
+        assert_eq!(cmd.args.rollup, RollupArgs::default());
+    }
+
+    #[test]
+    fn follow_source_needs_l1() {
+        let err = Cmd::try_parse_from(["op-reth-light", "--rollup.follow-source", "http://x"])
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("--rollup.l1-rpc"), "{err}");
+        assert!(
+            Cmd::try_parse_from(["op-reth-light", "--rollup.follow-source", "not a url"]).is_err()
+        );
+    }
+
+    #[test]
+    fn bad_header_is_reported() {
+        let mut args = FollowArgs::default();
+        args.follow_source_headers.push("no colon".into());
+        assert!(args.headers().unwrap_err().contains("no colon"));
+    }
+}

@@ -1,0 +1,118 @@
+//! The rollup config: read from a file or fetched from the follow source, and checked against the
+//! chain spec.
+
+use light_cl_protocol::{Fork, RollupConfig};
+use light_cl_rpc::SourceClient;
+use reth_chainspec::EthChainSpec;
+use reth_optimism_chainspec::OpChainSpec;
+use reth_optimism_forks::{OpHardfork, OpHardforks};
+use std::{path::Path, time::Duration};
+use tracing::{info, warn};
+
+/// A rollup config that cannot be used with this node.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read rollup config {path}: {source}")]
+    Read {
+        /// The path given.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The document is not a usable rollup config.
+    #[error("rollup config {path}: {source}")]
+    Invalid {
+        /// Where it came from.
+        path: String,
+        /// Why.
+        source: light_cl_protocol::ConfigError,
+    },
+    /// The rollup config and the chain spec disagree.
+    #[error("rollup config does not match the chain spec: {0}")]
+    Mismatch(String),
+}
+
+/// Reads and checks op-node's rollup.json.
+pub fn read_file(path: &Path) -> Result<RollupConfig, ConfigError> {
+    let shown = path.display().to_string();
+    let doc = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
+    RollupConfig::from_json(&doc).map_err(|source| ConfigError::Invalid { path: shown, source })
+}
+
+/// Fetches `optimism_rollupConfig` from the follow source, retrying with backoff (1 s doubling to
+/// 30 s) while the source is down or answers badly.
+pub async fn fetch(source: &SourceClient) -> RollupConfig {
+    let mut delay = Duration::from_secs(1);
+    loop {
+        match source.rollup_config().await {
+            Ok(config) => {
+                info!(target: "light_cl::config", url = %source.url(), l2_chain_id = config.l2_chain_id, "rollup config fetched from the follow source");
+                return config;
+            }
+            Err(e) => {
+                warn!(target: "light_cl::config", url = %source.url(), error = %e, retry_in = ?delay, "waiting for the rollup config from the follow source; the light CL does not run until it has one");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(30));
+            }
+        }
+    }
+}
+
+/// The OP hard fork of the execution layer for each rollup config fork that has one.
+fn el_fork(fork: Fork) -> Option<OpHardfork> {
+    Some(match fork {
+        Fork::Regolith => OpHardfork::Regolith,
+        Fork::Canyon => OpHardfork::Canyon,
+        Fork::Delta => return None,
+        Fork::Ecotone => OpHardfork::Ecotone,
+        Fork::Fjord => OpHardfork::Fjord,
+        Fork::Granite => OpHardfork::Granite,
+        Fork::Holocene => OpHardfork::Holocene,
+        Fork::Isthmus => OpHardfork::Isthmus,
+        Fork::Jovian => OpHardfork::Jovian,
+        Fork::Interop => OpHardfork::Interop,
+    })
+}
+
+/// Checks that the rollup config describes the chain this node runs: the L2 chain id, the genesis
+/// block, and every fork time that both know.
+pub fn check_against_chain_spec(
+    config: &RollupConfig,
+    spec: &OpChainSpec,
+) -> Result<(), ConfigError> {
+    let mut problems = Vec::new();
+    let chain_id = spec.chain().id();
+    if config.l2_chain_id != chain_id {
+        problems.push(format!(
+            "l2_chain_id is {} but the chain spec's chain id is {chain_id}",
+            config.l2_chain_id
+        ));
+    }
+    let genesis_number = spec.genesis_header().number;
+    if config.genesis.l2.number != genesis_number || config.genesis.l2.hash != spec.genesis_hash() {
+        problems.push(format!(
+            "genesis.l2 is {} at {} but the chain spec's genesis is {} at {genesis_number}",
+            config.genesis.l2.hash,
+            config.genesis.l2.number,
+            spec.genesis_hash()
+        ));
+    }
+    for fork in Fork::ALL {
+        let (Some(rollup), Some(el)) = (config.forks.time(fork), el_fork(fork)) else { continue };
+        if let Some(spec_time) = spec.op_fork_activation(el).as_timestamp() {
+            if spec_time != rollup {
+                problems.push(format!(
+                    "{} is {rollup} but the chain spec activates {el:?} at {spec_time}",
+                    fork.key()
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ConfigError::Mismatch(problems.join("; ")))
+    }
+}

@@ -1,0 +1,21 @@
+//! op-reth-light: op-reth with the OP Stack light CL built in.
+//!
+//! - [`args`]: the `--rollup.follow-*` flags beside op-reth's `RollupArgs`;
+//! - [`config`]: the rollup config, from a file or from the follow source, checked against the
+//!   chain spec;
+//! - [`RethEngine`] and [`RethChain`]: the light CL's seam implemented over reth's
+//!   `ConsensusEngineHandle` and provider;
+//! - [`RethOutputs`]: `optimism_outputAtBlock` from the node's state;
+//! - [`LightCl`]: the wiring, used by the binary and by the e2e tests alike.
+
+pub mod args;
+mod chain;
+pub mod config;
+mod engine;
+mod node;
+mod output;
+
+pub use chain::{ChainProvider, RethChain};
+pub use engine::RethEngine;
+pub use node::{LightCl, LightRpc, VERSION};
+pub use output::RethOutputs;
