@@ -11,5 +11,5 @@ pub mod source;
 pub use engine::MemEngine;
 pub use http::{Reply, RpcServer};
 pub use l1::ScriptedL1;
-pub use rig::Rig;
+pub use rig::{rollup_config, Rig};
 pub use source::ScriptedSource;

@@ -7,7 +7,7 @@ use jsonrpsee::{
     http_client::{HttpClient, HttpClientBuilder},
     server::ServerHandle,
 };
-use light_cl::{EngineOwner, FollowConfig, FollowTask, View};
+use light_cl::{EngineOwner, EngineOwnerHandle, FollowConfig, FollowTask, View};
 use light_cl_protocol::{
     BlockID, ChainGenesis, ForkTimes, L1BlockRef, L2BlockRef, RollupConfig, SyncStatus,
 };
@@ -35,6 +35,8 @@ pub struct Rig {
     pub follow: FollowTask<SourceClient, L1Client, MemEngine>,
     /// The applied view.
     pub view: View,
+    /// A handle to the engine owner.
+    pub owner: EngineOwnerHandle,
     /// The rollup config.
     pub config: Arc<RollupConfig>,
     client: HttpClient,
@@ -58,21 +60,7 @@ impl Rig {
             l2_time: l1.block(0).timestamp,
             system_config: None,
         };
-        let config = Arc::new(RollupConfig {
-            genesis: genesis.clone(),
-            block_time: 2,
-            max_sequencer_drift: 600,
-            seq_window_size: 3600,
-            channel_timeout: 300,
-            l1_chain_id: 900,
-            l2_chain_id: 901,
-            forks: ForkTimes::default(),
-            batch_inbox_address: Address::repeat_byte(0xff),
-            deposit_contract_address: Address::repeat_byte(0xde),
-            l1_system_config_address: Address::repeat_byte(0x5c),
-            protocol_versions_address: None,
-            other: Default::default(),
-        });
+        let config = Arc::new(rollup_config(genesis.clone(), ForkTimes::default()));
         let mut rig_chain = Vec::new();
         for n in 0..=local_head {
             rig_chain.push(l2_block(&l1, 0, 0, n));
@@ -90,7 +78,7 @@ impl Rig {
             source_client,
             l1_client,
             engine.clone(),
-            handle,
+            handle.clone(),
             view.clone(),
             follow_config,
         );
@@ -98,7 +86,7 @@ impl Rig {
         let rpc = OptimismRpc::new(view.subscribe(), config.clone(), "test", NoOutputs);
         let (addr, rpc_handle) = serve("127.0.0.1:0".parse().unwrap(), rpc).await.expect("serve");
         let client = HttpClientBuilder::default().build(format!("http://{addr}")).expect("client");
-        Self { l1, source, engine, follow, view, config, client, _rpc: rpc_handle }
+        Self { l1, source, engine, follow, view, owner: handle, config, client, _rpc: rpc_handle }
     }
 
     /// Block `n` of the L2 chain that leaves the main branch at `fork_at` for `branch`
@@ -149,6 +137,25 @@ impl Rig {
     /// The node's own `optimism_rollupConfig`, over its RPC server.
     pub async fn served_config(&self) -> RollupConfig {
         self.client.rollup_config().await.expect("optimism_rollupConfig")
+    }
+}
+
+/// A rollup config for test chain 901 on L1 900 with 2 s blocks, starting at `genesis`.
+pub fn rollup_config(genesis: ChainGenesis, forks: ForkTimes) -> RollupConfig {
+    RollupConfig {
+        genesis,
+        block_time: 2,
+        max_sequencer_drift: 600,
+        seq_window_size: 3600,
+        channel_timeout: 300,
+        l1_chain_id: 900,
+        l2_chain_id: 901,
+        forks,
+        batch_inbox_address: Address::repeat_byte(0xff),
+        deposit_contract_address: Address::repeat_byte(0xde),
+        l1_system_config_address: Address::repeat_byte(0x5c),
+        protocol_versions_address: None,
+        other: Default::default(),
     }
 }
 

@@ -484,3 +484,20 @@ async fn run_loop_follows_on_its_interval_and_stops() {
     task.await.unwrap();
     drop((source, l1));
 }
+
+#[tokio::test]
+async fn refresh_publishes_heads_reached_between_ticks() {
+    let mut rig = Rig::new(10).await;
+    rig.source.set(rig.status(rig.main(20), rig.main(20), rig.main(5)));
+    assert_eq!(rig.follow.tick().await, TickOutcome::Applied(Case::ElBehind));
+    // The engine reaches its sync target on its own; the view learns of it without a tick.
+    rig.engine.deliver(&rig.main_range(11, 20));
+    assert_eq!(rig.served().await.unsafe_l2, rig.main(10));
+    rig.owner.refresh().await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while rig.served().await.unsafe_l2 != rig.main(20) {
+        assert!(tokio::time::Instant::now() < deadline, "refresh not published");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(rig.engine.updates().len(), 1, "a refresh sends no forkchoice update");
+}

@@ -116,3 +116,98 @@ pub fn check_against_chain_spec(
         Err(ConfigError::Mismatch(problems.join("; ")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::{Address, B256};
+    use light_cl_protocol::{BlockID, ChainGenesis, ForkTimes};
+
+    fn spec() -> OpChainSpec {
+        let genesis = serde_json::json!({
+            "config": {
+                "chainId": 901, "londonBlock": 0, "shanghaiTime": 0, "cancunTime": 0,
+                "terminalTotalDifficulty": 0, "terminalTotalDifficultyPassed": true,
+                "bedrockBlock": 0, "regolithTime": 0, "canyonTime": 0, "ecotoneTime": 100,
+                "optimism": {"eip1559Elasticity": 6, "eip1559Denominator": 50}
+            },
+            "timestamp": "0x0", "gasLimit": "0x1c9c380", "difficulty": "0x0", "alloc": {}
+        });
+        OpChainSpec::from_genesis(serde_json::from_value(genesis).unwrap())
+    }
+
+    fn config(spec: &OpChainSpec) -> RollupConfig {
+        RollupConfig {
+            genesis: ChainGenesis {
+                l1: BlockID { hash: B256::repeat_byte(1), number: 5 },
+                l2: BlockID { hash: spec.genesis_hash(), number: 0 },
+                l2_time: 0,
+                system_config: None,
+            },
+            block_time: 2,
+            max_sequencer_drift: 600,
+            seq_window_size: 3600,
+            channel_timeout: 300,
+            l1_chain_id: 900,
+            l2_chain_id: 901,
+            forks: ForkTimes {
+                regolith_time: Some(0),
+                canyon_time: Some(0),
+                delta_time: Some(50),
+                ecotone_time: Some(100),
+                holocene_time: Some(500),
+                ..Default::default()
+            },
+            batch_inbox_address: Address::ZERO,
+            deposit_contract_address: Address::ZERO,
+            l1_system_config_address: Address::ZERO,
+            protocol_versions_address: None,
+            other: Default::default(),
+        }
+    }
+
+    #[test]
+    fn agrees_on_what_both_know() {
+        // Delta has no EL fork; Holocene is not in this chain spec: neither is compared.
+        let spec = spec();
+        check_against_chain_spec(&config(&spec), &spec).unwrap();
+    }
+
+    #[test]
+    fn names_every_mismatch() {
+        let spec = spec();
+        let mut c = config(&spec);
+        c.l2_chain_id = 10;
+        c.genesis.l2.hash = B256::repeat_byte(9);
+        c.forks.ecotone_time = Some(101);
+        let message = check_against_chain_spec(&c, &spec).unwrap_err().to_string();
+        assert!(
+            message.contains("l2_chain_id is 10 but the chain spec's chain id is 901"),
+            "{message}"
+        );
+        assert!(message.contains("genesis.l2 is 0x0909"), "{message}");
+        assert!(
+            message.contains("ecotone_time is 101 but the chain spec activates Ecotone at 100"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn reads_files_with_clear_errors() {
+        let dir = std::env::temp_dir().join(format!("op-reth-light-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let missing = read_file(&dir.join("missing.json")).unwrap_err().to_string();
+        assert!(
+            missing.contains("cannot read rollup config") && missing.contains("missing.json"),
+            "{missing}"
+        );
+        let bad = dir.join("bad.json");
+        std::fs::write(&bad, "{\"block_time\": 2}").unwrap();
+        let invalid = read_file(&bad).unwrap_err().to_string();
+        assert!(invalid.contains("bad.json") && invalid.contains("genesis"), "{invalid}");
+        let good = dir.join("good.json");
+        std::fs::write(&good, serde_json::to_string(&config(&spec())).unwrap()).unwrap();
+        assert_eq!(read_file(&good).unwrap().l2_chain_id, 901);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

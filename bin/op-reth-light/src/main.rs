@@ -4,7 +4,7 @@
 //! as there.
 
 use clap::Parser;
-use op_reth_light::{args::LightArgs, LightCl};
+use op_reth_light::{args::LightArgs, with_light_cl, LightCl};
 use reth_optimism_cli::{chainspec::OpChainSpecParser, Cli};
 use reth_optimism_node::OpNode;
 
@@ -16,17 +16,7 @@ fn main() {
 
     let result = Cli::<OpChainSpecParser, LightArgs>::parse().run(async move |builder, args| {
         let light = LightCl::from_args(&args.light)?;
-        let rpc = light.as_ref().map(LightCl::rpc);
-        let handle = builder
-            .node(OpNode::new(args.rollup))
-            .extend_rpc_modules(move |ctx| match rpc {
-                Some(rpc) => rpc.register(ctx.modules),
-                None => Ok(()),
-            })
-            .on_node_started(move |node| match light {
-                Some(light) => light.start(node),
-                None => Ok(()),
-            })
+        let handle = with_light_cl!(builder.node(OpNode::new(args.rollup)), light)
             .launch_with_debug_capabilities()
             .await?;
         handle.node_exit_future.await

@@ -9,6 +9,7 @@ use crate::{
     output::RethOutputs,
 };
 use eyre::WrapErr;
+use futures::StreamExt;
 use light_cl::{EngineOwner, FollowConfig, FollowTask, View};
 use light_cl_protocol::RollupConfig;
 use light_cl_rpc::{
@@ -19,11 +20,31 @@ use reth_node_api::{FullNodeComponents, NodeTypes};
 use reth_node_builder::{rpc::RethRpcAddOns, FullNode};
 use reth_optimism_chainspec::OpChainSpec;
 use reth_optimism_node::OpEngineTypes;
-use reth_provider::StateProviderFactory;
+use reth_provider::{CanonStateSubscriptions, StateProviderFactory};
 use reth_rpc_builder::TransportRpcModules;
 use std::sync::Arc;
 use tracing::{error, info};
 use url::Url;
+
+/// Installs an optional [`LightCl`] on an op-reth node builder: its RPC namespace through
+/// `extend_rpc_modules`, its tasks through `on_node_started`. `None` leaves the builder as it
+/// is, so the node is plain op-reth. The binary and the e2e tests wire nodes with this.
+#[macro_export]
+macro_rules! with_light_cl {
+    ($builder:expr, $light:expr) => {{
+        let light: ::core::option::Option<_> = $light;
+        let rpc = light.as_ref().map($crate::LightCl::rpc);
+        $builder
+            .extend_rpc_modules(move |ctx| match rpc {
+                Some(rpc) => rpc.register(ctx.modules),
+                None => Ok(()),
+            })
+            .on_node_started(move |node| match light {
+                Some(light) => light.start(node),
+                None => Ok(()),
+            })
+    }};
+}
 
 /// The version string served by `optimism_version`.
 pub const VERSION: &str = concat!("op-reth-light/v", env!("CARGO_PKG_VERSION"));
@@ -90,7 +111,7 @@ impl<O: light_cl_rpc::OutputSource> LightRpc<O> {
 
 impl<P> LightCl<RethOutputs<P>>
 where
-    P: ChainProvider + StateProviderFactory,
+    P: ChainProvider + StateProviderFactory + CanonStateSubscriptions,
 {
     /// Starts the light CL on a launched node: the engine owner and the follow task, as one
     /// critical task that ends on graceful shutdown. A rollup config given on the command line
@@ -131,7 +152,7 @@ where
             let config = Arc::new(config);
             let chain = RethChain::new(provider.clone(), config.genesis.clone());
             let view = View::new(&config);
-            let outputs = RethOutputs::new(chain.clone(), provider);
+            let outputs = RethOutputs::new(chain.clone(), provider.clone());
             self.rpc.set(OptimismRpc::new(view.subscribe(), config.clone(), VERSION, outputs));
 
             let (owner, handle) = EngineOwner::new(engine, chain.clone(), view.clone());
@@ -141,11 +162,27 @@ where
                 follow_config.interval = interval;
             }
             let l1 = L1Client::new(self.l1, DEFAULT_L1_TIMEOUT);
+            // Canonical-chain changes (a sync target reached between ticks) refresh the view.
+            let mut canonical = provider.canonical_state_stream();
+            let refresh = handle.clone();
+            let refresh_view = async move {
+                while canonical.next().await.is_some() {
+                    if refresh.refresh().await.is_err() {
+                        break;
+                    }
+                }
+                std::future::pending::<()>().await
+            };
             info!(target: "light_cl", source = %self.source.url(), l2_chain_id = config.l2_chain_id, "light CL started");
             let follow = FollowTask::new(self.source, l1, chain, handle, view, follow_config);
-            tokio::join!(owner.run(), follow.run(async move {
-                let _guard = shutdown.await;
-            }));
+            // The follow task ends on shutdown; the owner and the refresher end with it.
+            tokio::select! {
+                _ = follow.run(async move {
+                    let _guard = shutdown.await;
+                }) => {}
+                _ = owner.run() => {}
+                _ = refresh_view => {}
+            }
         });
         Ok(())
     }

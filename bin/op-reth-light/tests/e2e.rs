@@ -4,7 +4,7 @@
 //! info deposit pointing at the scripted L1). A loopback `optimism_syncStatus` server reports A's
 //! heads (or scripted bad answers) and a loopback L1 JSON-RPC server holds the L1 blocks they
 //! point at. Node B is op-reth-light, launched through the binary's own wiring
-//! ([`LightCl::from_args`], `rpc().register`, `start`) and peered with A. Everything is asserted
+//! ([`LightCl::from_args`] and [`with_light_cl!`]) and peered with A. Everything is asserted
 //! through B's JSON-RPC.
 
 use alloy_eips::Encodable2718;
@@ -20,10 +20,10 @@ use light_cl_protocol::{
     RollupConfig, SyncStatus,
 };
 use light_cl_rpc::OptimismApiClient;
-use light_cl_tests::{ScriptedL1, ScriptedSource};
+use light_cl_tests::{rollup_config, ScriptedL1, ScriptedSource};
 use op_alloy_consensus::OpTxEnvelope;
 use op_alloy_rpc_types_engine::OpPayloadAttributes;
-use op_reth_light::{args::FollowArgs, LightCl, RethChain};
+use op_reth_light::{args::FollowArgs, with_light_cl, LightCl, RethChain};
 use reth_db::{init_db, mdbx::DatabaseArguments};
 use reth_network_api::{Peers, PeersInfo};
 use reth_node_api::{EngineApiMessageVersion, PayloadKind, PayloadTypes};
@@ -88,20 +88,14 @@ impl World {
         let source = ScriptedSource::start(SyncStatus::default()).await;
         let spec = chain_spec(l1.block(0).timestamp);
         let zero = Some(0);
-        let rollup = RollupConfig {
-            genesis: ChainGenesis {
+        let rollup = rollup_config(
+            ChainGenesis {
                 l1: l1.block(0).id(),
                 l2: BlockID { hash: spec.genesis_hash(), number: 0 },
                 l2_time: l1.block(0).timestamp,
                 system_config: None,
             },
-            block_time: 2,
-            max_sequencer_drift: 600,
-            seq_window_size: 3600,
-            channel_timeout: 300,
-            l1_chain_id: 900,
-            l2_chain_id: 901,
-            forks: ForkTimes {
+            ForkTimes {
                 regolith_time: zero,
                 canyon_time: zero,
                 delta_time: zero,
@@ -110,12 +104,7 @@ impl World {
                 granite_time: zero,
                 ..Default::default()
             },
-            batch_inbox_address: Address::repeat_byte(0xff),
-            deposit_contract_address: Address::repeat_byte(0xde),
-            l1_system_config_address: Address::repeat_byte(0x5c),
-            protocol_versions_address: None,
-            other: Default::default(),
-        };
+        );
         let dir = tempfile::tempdir().unwrap();
         let rollup_path = dir.path().join("rollup.json");
         std::fs::write(&rollup_path, serde_json::to_string_pretty(&rollup).unwrap()).unwrap();
@@ -152,26 +141,16 @@ impl World {
                 ..Default::default()
             });
         let db = Arc::new(init_db(datadir.join("db"), DatabaseArguments::default())?);
-        // The binary's own wiring (src/main.rs).
         let light = match follow {
             Some(args) => LightCl::from_args(&args)?,
             None => None,
         };
-        let rpc = light.as_ref().map(LightCl::rpc);
-        let handle = NodeBuilder::new(config)
+        // The binary's own wiring (src/main.rs).
+        let builder = NodeBuilder::new(config)
             .with_database(db)
             .with_launch_context(tasks.executor())
-            .node(OpNode::new(RollupArgs::default()))
-            .extend_rpc_modules(move |ctx| match rpc {
-                Some(rpc) => rpc.register(ctx.modules),
-                None => Ok(()),
-            })
-            .on_node_started(move |node| match light {
-                Some(light) => light.start(node),
-                None => Ok(()),
-            })
-            .launch()
-            .await?;
+            .node(OpNode::new(RollupArgs::default()));
+        let handle = with_light_cl!(builder, light).launch().await?;
         Ok((handle, tasks))
     }
 
@@ -340,6 +319,7 @@ async fn follows_from_a_fresh_datadir_and_refuses_bad_updates() -> eyre::Result<
     assert_eq!(status.safe_l2, world.block(&a, 15));
     assert_eq!(status.finalized_l2, world.block(&a, 10));
     assert_eq!(status.local_safe_l2, status.safe_l2);
+    assert_eq!(status.unsafe_l2, world.block(&b, 15), "the applied head, read from B");
     assert_eq!(status.current_l1, world.l1.block(15 / L2_PER_L1 + 1));
     assert_eq!(status.head_l1, world.l1.block(63), "head_l1 from B's own L1 polling");
     assert_eq!(client.rollup_config().await?, world.rollup);

@@ -21,6 +21,9 @@ const MAX_UPDATES_PER_REQUEST: usize = 3;
 pub enum EngineRequest {
     /// Aim at a follow decision's targets and report what was applied.
     Follow(Decision, oneshot::Sender<Applied>),
+    /// The canonical chain changed (a sync target reached, a block inserted): read the heads
+    /// again and publish them. Sends nothing to the engine.
+    Refresh,
 }
 
 /// What the engine applied after a request.
@@ -49,6 +52,11 @@ impl EngineOwnerHandle {
         let (tx, rx) = oneshot::channel();
         self.tx.send(EngineRequest::Follow(decision, tx)).await.map_err(|_| OwnerStopped)?;
         rx.await.map_err(|_| OwnerStopped)
+    }
+
+    /// Tells the owner the canonical chain changed, so the served view is fresh between ticks.
+    pub async fn refresh(&self) -> Result<(), OwnerStopped> {
+        self.tx.send(EngineRequest::Refresh).await.map_err(|_| OwnerStopped)
     }
 }
 
@@ -102,6 +110,10 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
                     let applied = self.follow(decision).await;
                     let _ = reply.send(applied);
                 }
+                EngineRequest::Refresh => match self.chain.heads().await {
+                    Ok(heads) => self.publish(heads),
+                    Err(e) => warn!(target: "light_cl::engine", %e, "cannot read local heads"),
+                },
             }
         }
         debug!(target: "light_cl::engine", "engine owner stopped: no more requests");
