@@ -97,13 +97,16 @@ async fn reorg_below_our_safe_head_replaces_it() {
     rig.engine.deliver(&fork);
     rig.source.set(rig.status(rig.l2(3, 12, 16), rig.l2(3, 12, 16), rig.main(6)));
     assert_eq!(rig.follow.tick().await, TickOutcome::Applied(Case::Reorg));
-    // Our safe block 20 is not on the new chain: the first update is refused as an invalid
-    // forkchoice state after the head was applied, the second carries the new safe head.
+    // The new finalized head (6, below the fork) is ready under our current head and goes
+    // first. Our safe block 20 is not on the new chain: the update moving the head is refused as
+    // an invalid forkchoice state after the head was applied; the last carries the new safe head.
     let updates = rig.engine.updates();
-    assert_eq!(updates.len(), 2, "{updates:?}");
-    assert_eq!(updates[0].head_block_hash, rig.l2(3, 12, 16).hash);
-    assert_eq!(updates[0].safe_block_hash, rig.main(20).hash);
-    assert_eq!(updates[1].safe_block_hash, rig.l2(3, 12, 16).hash);
+    assert_eq!(updates.len(), 3, "{updates:?}");
+    assert_eq!(updates[0].head_block_hash, rig.main(30).hash);
+    assert_eq!(updates[0].finalized_block_hash, rig.main(6).hash);
+    assert_eq!(updates[1].head_block_hash, rig.l2(3, 12, 16).hash);
+    assert_eq!(updates[1].safe_block_hash, rig.main(20).hash);
+    assert_eq!(updates[2].safe_block_hash, rig.l2(3, 12, 16).hash);
     assert_engine(&rig, rig.l2(3, 12, 16), Some(rig.l2(3, 12, 16)), Some(rig.main(6)));
     assert_served(&rig.served().await, rig.l2(3, 12, 16), rig.l2(3, 12, 16), rig.main(6));
 }
@@ -154,8 +157,11 @@ async fn el_behind_retargets_head_and_applies_labels_once_canonical() {
     // The download completes (reth makes the sync target canonical); the next tick applies.
     rig.engine.deliver(&rig.main_range(11, 44));
     assert_engine(&rig, rig.main(44), None, None);
+    // Safe is applied under the current head before the head moves on to the source's unsafe
+    // head (50, which descends from our head 44 = the source's safe head, and is still unknown).
     assert_eq!(rig.follow.tick().await, TickOutcome::Applied(Case::Consolidate));
     assert_engine(&rig, rig.main(44), Some(rig.main(44)), Some(rig.main(30)));
+    assert_eq!(rig.engine.updates().last().unwrap().head_block_hash, rig.main(50).hash);
     let served = rig.served().await;
     assert_served(&served, rig.main(44), rig.main(44), rig.main(30));
     assert_eq!(served.current_l1, rig.l1.block(44 / 6 + 1));

@@ -23,5 +23,5 @@ mod view;
 pub use engine::{Chain, ChainError, Engine, EngineError, Heads};
 pub use follow::{FollowConfig, FollowTask, TickOutcome};
 pub use owner::{Applied, EngineOwner, EngineOwnerHandle, EngineRequest, OwnerStopped};
-pub use source::{FollowSource, L1Heads, L1};
+pub use source::{FollowSource, L1Heads, NoSourceEl, SourceEl, L1};
 pub use view::View;

@@ -57,3 +57,11 @@ pub(crate) fn forkchoice_update(result: &Result<ForkchoiceUpdated, EngineError>)
     };
     counter!("light_cl_engine_forkchoice_updates_total", "status" => status).increment(1);
 }
+
+pub(crate) fn inserted(blocks: usize) {
+    counter!("light_cl_engine_blocks_inserted_total").increment(blocks as u64);
+}
+
+pub(crate) fn catch_up_failed() {
+    counter!("light_cl_follow_catch_up_failures_total").increment(1);
+}

@@ -10,20 +10,25 @@ use crate::{follow::Decision, metrics, view::View, Chain, Engine, EngineError, H
 use alloy_primitives::B256;
 use alloy_rpc_types_engine::{ForkchoiceState, PayloadStatusEnum};
 use light_cl_protocol::{L1BlockRef, L2BlockRef};
+use light_cl_rpc::L2Block;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info, warn};
 
-/// Most forkchoice updates sent for one request (a reorg takes two: the head, then the labels).
-const MAX_UPDATES_PER_REQUEST: usize = 3;
+/// Most forkchoice updates sent for one request: labels ready under the current head, the head
+/// target, and after a reorg the labels again.
+const MAX_UPDATES_PER_REQUEST: usize = 4;
 
 /// A request to the engine owner.
 #[derive(Debug)]
 pub enum EngineRequest {
     /// Aim at a follow decision's targets and report what was applied.
-    Follow(Decision, oneshot::Sender<Applied>),
+    Follow(Box<Decision>, oneshot::Sender<Applied>),
     /// The canonical chain changed (a sync target reached, a block inserted): read the heads
     /// again and publish them. Sends nothing to the engine.
     Refresh,
+    /// Hand these blocks, parents first, to the engine with `new_payload`; reply how many it
+    /// took before one was refused.
+    Insert(Vec<L2Block>, oneshot::Sender<usize>),
 }
 
 /// What the engine applied after a request.
@@ -31,8 +36,15 @@ pub enum EngineRequest {
 pub struct Applied {
     /// The local heads after the request.
     pub heads: Heads,
-    /// Whether a head target is still pending (the engine is syncing to it).
-    pub syncing: bool,
+    /// The head target still pending (the engine is syncing to it), if any.
+    pub head_target: Option<L2BlockRef>,
+}
+
+impl Applied {
+    /// Whether the engine is still syncing to a head target.
+    pub const fn syncing(&self) -> bool {
+        self.head_target.is_some()
+    }
 }
 
 /// Sends requests to the engine owner.
@@ -50,7 +62,17 @@ impl EngineOwnerHandle {
     /// Hands a follow decision to the owner and waits until it is applied (or pending).
     pub async fn follow(&self, decision: Decision) -> Result<Applied, OwnerStopped> {
         let (tx, rx) = oneshot::channel();
-        self.tx.send(EngineRequest::Follow(decision, tx)).await.map_err(|_| OwnerStopped)?;
+        self.tx
+            .send(EngineRequest::Follow(Box::new(decision), tx))
+            .await
+            .map_err(|_| OwnerStopped)?;
+        rx.await.map_err(|_| OwnerStopped)
+    }
+
+    /// Inserts blocks (parents first) with `new_payload`; returns how many the engine took.
+    pub async fn insert(&self, blocks: Vec<L2Block>) -> Result<usize, OwnerStopped> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(EngineRequest::Insert(blocks, tx)).await.map_err(|_| OwnerStopped)?;
         rx.await.map_err(|_| OwnerStopped)
     }
 
@@ -107,8 +129,12 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
         while let Some(request) = self.requests.recv().await {
             match request {
                 EngineRequest::Follow(decision, reply) => {
-                    let applied = self.follow(decision).await;
+                    let applied = self.follow(*decision).await;
                     let _ = reply.send(applied);
+                }
+                EngineRequest::Insert(blocks, reply) => {
+                    let taken = self.insert(blocks).await;
+                    let _ = reply.send(taken);
                 }
                 EngineRequest::Refresh => match self.chain.heads().await {
                     Ok(heads) => self.publish(heads),
@@ -141,20 +167,22 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
             Ok(heads) => heads,
             Err(e) => {
                 warn!(target: "light_cl::engine", %e, "cannot read local heads; nothing sent");
-                return Applied { heads: Heads::default(), syncing: self.head_target.is_some() };
+                return Applied { heads: Heads::default(), head_target: self.head_target };
             }
         };
         for _ in 0..MAX_UPDATES_PER_REQUEST {
-            let head = self.head_target.unwrap_or(heads.unsafe_head);
-            let pending_safe = self.pending_safe.map(|(s, _)| s);
-            let safe = match self.canonical(pending_safe).await {
-                Some(s) if s.number <= head.number => Some(s),
-                _ => self.canonical(heads.safe).await,
-            };
-            let finalized = match self.canonical(self.pending_finalized).await {
-                Some(f) if safe.is_some_and(|s| f.number <= s.number) => Some(f),
-                _ => self.canonical(heads.finalized).await,
-            };
+            // reth ignores the labels of an update whose head it is still syncing to: labels that
+            // are ready under the current head go first, in an update of their own.
+            let current = heads.unsafe_head;
+            let (mut head, (mut safe, mut finalized)) =
+                (current, self.labels_for(current, &heads).await);
+            let labels_ready = (safe, finalized) != (heads.safe, heads.finalized);
+            if let Some(target) =
+                self.head_target.filter(|t| t.hash != current.hash && !labels_ready)
+            {
+                head = target;
+                (safe, finalized) = self.labels_for(target, &heads).await;
+            }
             let state = ForkchoiceState {
                 head_block_hash: head.hash,
                 safe_block_hash: safe.map_or(B256::ZERO, |s| s.hash),
@@ -216,7 +244,7 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
             }
         }
         self.publish(heads);
-        Applied { heads, syncing: self.head_target.is_some() }
+        Applied { heads, head_target: self.head_target }
     }
 
     /// Publishes `heads` to the view and the metrics, and logs what moved.
@@ -228,6 +256,47 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
         }
         self.view.set_l2(&heads);
         metrics::heads(&heads);
+    }
+
+    /// `new_payload` for each block in order, stopping at the first the engine refuses.
+    async fn insert(&mut self, blocks: Vec<L2Block>) -> usize {
+        let mut taken = 0;
+        for block in blocks {
+            let (number, hash) = (block.number, block.hash);
+            match self.engine.new_payload(block.payload).await {
+                Ok(status) if !status.is_invalid() => taken += 1,
+                Ok(status) => {
+                    error!(target: "light_cl::engine", number, %hash, status = ?status.status, "engine refused a block from the source's execution RPC");
+                    break;
+                }
+                Err(e) => {
+                    error!(target: "light_cl::engine", number, %hash, %e, "new payload failed");
+                    break;
+                }
+            }
+        }
+        metrics::inserted(taken);
+        taken
+    }
+
+    /// The safe and finalized hashes an update with `head` carries: the pending targets when
+    /// they are canonical (safe at or below `head`, finalized at or below safe), else the applied
+    /// labels when those are canonical.
+    async fn labels_for(
+        &self,
+        head: L2BlockRef,
+        heads: &Heads,
+    ) -> (Option<L2BlockRef>, Option<L2BlockRef>) {
+        let pending_safe = self.pending_safe.map(|(s, _)| s);
+        let safe = match self.canonical(pending_safe).await {
+            Some(s) if s.number <= head.number => Some(s),
+            _ => self.canonical(heads.safe).await,
+        };
+        let finalized = match self.canonical(self.pending_finalized).await {
+            Some(f) if safe.is_some_and(|s| f.number <= s.number) => Some(f),
+            _ => self.canonical(heads.finalized).await,
+        };
+        (safe, finalized)
     }
 
     fn has_pending(&self) -> bool {

@@ -3,7 +3,7 @@
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::B256;
 use light_cl_protocol::{L1BlockRef, SyncStatus};
-use light_cl_rpc::{L1Client, L1Error, SourceClient, SourceError};
+use light_cl_rpc::{ElError, L1Client, L2Block, L2Client, SourceClient, SourceError};
 use std::future::Future;
 
 /// The follow source: a rollup node's `optimism_syncStatus`.
@@ -24,16 +24,16 @@ pub trait L1: Send + Sync + 'static {
     fn block_ref_by_number(
         &self,
         number: u64,
-    ) -> impl Future<Output = Result<Option<L1BlockRef>, L1Error>> + Send;
+    ) -> impl Future<Output = Result<Option<L1BlockRef>, ElError>> + Send;
 
     /// The L1 block with `hash`, if known.
     fn block_ref_by_hash(
         &self,
         hash: B256,
-    ) -> impl Future<Output = Result<Option<L1BlockRef>, L1Error>> + Send;
+    ) -> impl Future<Output = Result<Option<L1BlockRef>, ElError>> + Send;
 
     /// L1 head, safe and finalized blocks (each `None` if the node has none).
-    fn heads(&self) -> impl Future<Output = Result<L1Heads, L1Error>> + Send;
+    fn heads(&self) -> impl Future<Output = Result<L1Heads, ElError>> + Send;
 }
 
 /// L1's head, safe and finalized blocks.
@@ -51,23 +51,68 @@ impl L1 for L1Client {
     fn block_ref_by_number(
         &self,
         number: u64,
-    ) -> impl Future<Output = Result<Option<L1BlockRef>, L1Error>> + Send {
+    ) -> impl Future<Output = Result<Option<L1BlockRef>, ElError>> + Send {
         L1Client::block_ref_by_number(self, number)
     }
 
     fn block_ref_by_hash(
         &self,
         hash: B256,
-    ) -> impl Future<Output = Result<Option<L1BlockRef>, L1Error>> + Send {
+    ) -> impl Future<Output = Result<Option<L1BlockRef>, ElError>> + Send {
         L1Client::block_ref_by_hash(self, hash)
     }
 
-    async fn heads(&self) -> Result<L1Heads, L1Error> {
+    async fn heads(&self) -> Result<L1Heads, ElError> {
         let (head, safe, finalized) = tokio::try_join!(
             self.block_ref_by_tag(BlockNumberOrTag::Latest),
             self.block_ref_by_tag(BlockNumberOrTag::Safe),
             self.block_ref_by_tag(BlockNumberOrTag::Finalized),
         )?;
         Ok(L1Heads { head, safe, finalized })
+    }
+}
+
+/// The follow source's L2 execution RPC, for blocks no devp2p peer serves.
+pub trait SourceEl: Send + Sync + 'static {
+    /// The source's canonical block at `number`.
+    fn block_by_number(
+        &self,
+        number: u64,
+    ) -> impl Future<Output = Result<Option<L2Block>, ElError>> + Send;
+
+    /// The source's block with `hash`.
+    fn block_by_hash(
+        &self,
+        hash: B256,
+    ) -> impl Future<Output = Result<Option<L2Block>, ElError>> + Send;
+}
+
+impl SourceEl for L2Client {
+    fn block_by_number(
+        &self,
+        number: u64,
+    ) -> impl Future<Output = Result<Option<L2Block>, ElError>> + Send {
+        L2Client::block_by_number(self, number)
+    }
+
+    fn block_by_hash(
+        &self,
+        hash: B256,
+    ) -> impl Future<Output = Result<Option<L2Block>, ElError>> + Send {
+        L2Client::block_by_hash(self, hash)
+    }
+}
+
+/// No source execution RPC: blocks come from devp2p peers only.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoSourceEl;
+
+impl SourceEl for NoSourceEl {
+    async fn block_by_number(&self, _number: u64) -> Result<Option<L2Block>, ElError> {
+        Ok(None)
+    }
+
+    async fn block_by_hash(&self, _hash: B256) -> Result<Option<L2Block>, ElError> {
+        Ok(None)
     }
 }

@@ -1,5 +1,6 @@
 //! L1 client: block refs by number, hash and tag over an alloy provider.
 
+use crate::ElError;
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::B256;
 use alloy_provider::{Provider, RootProvider};
@@ -10,25 +11,6 @@ use url::Url;
 
 /// Default per-request timeout for L1.
 pub const DEFAULT_L1_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// What went wrong with an L1 request.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum L1Error {
-    /// No answer within the timeout.
-    #[error("L1 RPC did not answer within {0:?}")]
-    Timeout(Duration),
-    /// The request failed (transport, HTTP, JSON-RPC error or a malformed answer).
-    #[error("L1 RPC request failed: {0}")]
-    Rpc(String),
-    /// The answer is a block whose hash or number is not what was asked for.
-    #[error("L1 RPC answered block {got} when asked for {asked}")]
-    Mismatch {
-        /// What was asked.
-        asked: String,
-        /// What came back.
-        got: String,
-    },
-}
 
 /// An L1 execution client, read for block refs.
 #[derive(Debug, Clone)]
@@ -44,11 +26,11 @@ impl L1Client {
     }
 
     /// The canonical L1 block at `number`, if there is one.
-    pub async fn block_ref_by_number(&self, number: u64) -> Result<Option<L1BlockRef>, L1Error> {
+    pub async fn block_ref_by_number(&self, number: u64) -> Result<Option<L1BlockRef>, ElError> {
         let block = self.bounded(self.provider.get_block_by_number(number.into())).await?;
         if let Some(b) = &block {
             if b.header.number != number {
-                return Err(L1Error::Mismatch {
+                return Err(ElError::Mismatch {
                     asked: number.to_string(),
                     got: b.header.number.to_string(),
                 });
@@ -58,11 +40,11 @@ impl L1Client {
     }
 
     /// The L1 block with `hash`, if the node knows it.
-    pub async fn block_ref_by_hash(&self, hash: B256) -> Result<Option<L1BlockRef>, L1Error> {
+    pub async fn block_ref_by_hash(&self, hash: B256) -> Result<Option<L1BlockRef>, ElError> {
         let block = self.bounded(self.provider.get_block_by_hash(hash)).await?;
         if let Some(b) = &block {
             if b.header.hash != hash {
-                return Err(L1Error::Mismatch {
+                return Err(ElError::Mismatch {
                     asked: hash.to_string(),
                     got: b.header.hash.to_string(),
                 });
@@ -75,20 +57,16 @@ impl L1Client {
     pub async fn block_ref_by_tag(
         &self,
         tag: BlockNumberOrTag,
-    ) -> Result<Option<L1BlockRef>, L1Error> {
+    ) -> Result<Option<L1BlockRef>, ElError> {
         let block = self.bounded(self.provider.get_block_by_number(tag)).await?;
         Ok(block.map(|b| to_ref(&b)))
     }
 
-    async fn bounded<F>(&self, call: F) -> Result<Option<Block>, L1Error>
+    async fn bounded<F>(&self, call: F) -> Result<Option<Block>, ElError>
     where
         F: std::future::IntoFuture<Output = alloy_transport::TransportResult<Option<Block>>>,
     {
-        match tokio::time::timeout(self.timeout, call.into_future()).await {
-            Ok(Ok(block)) => Ok(block),
-            Ok(Err(e)) => Err(L1Error::Rpc(e.to_string())),
-            Err(_) => Err(L1Error::Timeout(self.timeout)),
-        }
+        crate::el::bounded(self.timeout, call).await
     }
 }
 

@@ -3,14 +3,19 @@
 //! - [`SourceClient`]: the follow source's `optimism_syncStatus`, `optimism_rollupConfig` and
 //!   `optimism_version`, with a timeout, a size cap, extra headers and typed errors;
 //! - [`L1Client`]: L1 block refs by number, hash and tag;
+//! - [`L2Client`]: whole L2 blocks from the follow source's execution RPC, for catching up;
 //! - [`OptimismApiServer`] / [`OptimismRpc`]: the node's own `optimism_*` namespace, answered from
 //!   a shared view, with [`serve`] to run it standalone.
 
+mod el;
 mod l1;
+mod l2;
 mod server;
 mod source;
 
-pub use l1::{L1Client, L1Error, DEFAULT_L1_TIMEOUT};
+pub use el::ElError;
+pub use l1::{L1Client, DEFAULT_L1_TIMEOUT};
+pub use l2::{L2Block, L2Client};
 pub use server::{
     serve, LateRpc, NoOutputs, OptimismApiClient, OptimismApiServer, OptimismRpc, OutputError,
     OutputSource, RpcError, NOT_FOUND_CODE, NOT_READY_CODE, UNSUPPORTED_CODE,

@@ -8,4 +8,7 @@ pub use decide::{
     decide, validate, Applied, AtSafe, Case, Decision, Dropped, L1Refs, L1Verdict, Local, Outcome,
     Rejection, Update,
 };
-pub use task::{FollowConfig, FollowTask, Skipped, TickOutcome, DEFAULT_MAX_ANCESTRY_WALK};
+pub use task::{
+    FollowConfig, FollowTask, Skipped, TickOutcome, DEFAULT_MAX_ANCESTRY_WALK,
+    DEFAULT_MAX_BLOCKS_PER_TICK, SYNCING_TICKS_BEFORE_FETCH,
+};

@@ -5,12 +5,13 @@ use super::decide::{self, AtSafe, Case, L1Refs, L1Verdict, Local, Outcome, Rejec
 use crate::{
     metrics,
     owner::EngineOwnerHandle,
-    source::{FollowSource, L1},
+    source::{FollowSource, NoSourceEl, SourceEl, L1},
     view::View,
     Chain, ChainError, Heads,
 };
+use alloy_primitives::B256;
 use light_cl_protocol::{BlockID, L2BlockRef};
-use light_cl_rpc::{L1Error, SourceError};
+use light_cl_rpc::{ElError, L2Block, SourceError};
 use std::{future::Future, time::Duration};
 use tokio::time::{Instant, MissedTickBehavior};
 use tracing::{debug, info, warn};
@@ -18,6 +19,11 @@ use tracing::{debug, info, warn};
 /// How far back the follow task walks parent hashes to check that the source's unsafe head
 /// descends from ours.
 pub const DEFAULT_MAX_ANCESTRY_WALK: u64 = 256;
+/// Most blocks fetched from the source's execution RPC and inserted in one tick.
+pub const DEFAULT_MAX_BLOCKS_PER_TICK: u64 = 64;
+/// Ticks the engine may stay SYNCING on one target before blocks are fetched from the source's
+/// execution RPC (devp2p gets that long first).
+pub const SYNCING_TICKS_BEFORE_FETCH: u32 = 2;
 
 /// Settings of the follow task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +34,8 @@ pub struct FollowConfig {
     pub follow_unsafe: bool,
     /// How far back to walk when checking that an unsafe head descends from ours.
     pub max_ancestry_walk: u64,
+    /// Most blocks fetched from the source's execution RPC per tick.
+    pub max_blocks_per_tick: u64,
 }
 
 impl FollowConfig {
@@ -37,6 +45,7 @@ impl FollowConfig {
             interval: Duration::from_secs(2 * block_time.max(1)),
             follow_unsafe: true,
             max_ancestry_walk: DEFAULT_MAX_ANCESTRY_WALK,
+            max_blocks_per_tick: DEFAULT_MAX_BLOCKS_PER_TICK,
         }
     }
 }
@@ -60,7 +69,7 @@ pub enum Skipped {
     Source(#[from] SourceError),
     /// L1 failed.
     #[error("L1: {0}")]
-    L1(#[from] L1Error),
+    L1(#[from] ElError),
     /// Reading the local chain failed.
     #[error("local chain: {0}")]
     Chain(#[from] ChainError),
@@ -83,13 +92,17 @@ impl Skipped {
 
 /// Polls the follow source and feeds the engine owner.
 #[derive(Debug)]
-pub struct FollowTask<S, L, C> {
+pub struct FollowTask<S, L, C, E = NoSourceEl> {
     source: S,
     l1: L,
     chain: C,
     engine: EngineOwnerHandle,
     view: View,
     config: FollowConfig,
+    source_el: Option<E>,
+    /// Consecutive ticks the engine stayed SYNCING on the same head target.
+    syncing_ticks: u32,
+    syncing_target: Option<B256>,
 }
 
 impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
@@ -102,7 +115,35 @@ impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
         view: View,
         config: FollowConfig,
     ) -> Self {
-        Self { source, l1, chain, engine, view, config }
+        Self {
+            source,
+            l1,
+            chain,
+            engine,
+            view,
+            config,
+            source_el: None,
+            syncing_ticks: 0,
+            syncing_target: None,
+        }
+    }
+}
+
+impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
+    /// Also reads whole blocks from the source's execution RPC: to check that an unsafe head
+    /// descends from ours, and to insert blocks when no devp2p peer serves them.
+    pub fn with_source_el<E2: SourceEl>(self, source_el: E2) -> FollowTask<S, L, C, E2> {
+        FollowTask {
+            source: self.source,
+            l1: self.l1,
+            chain: self.chain,
+            engine: self.engine,
+            view: self.view,
+            config: self.config,
+            source_el: Some(source_el),
+            syncing_ticks: 0,
+            syncing_target: None,
+        }
     }
 
     /// Ticks every interval until `shutdown` resolves. A tick runs to its end before the next
@@ -197,6 +238,13 @@ impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
             _ => AtSafe::NotFound,
         };
         let unsafe_descends = match update.unsafe_head {
+            // The source's unsafe chain extends its safe head: if that is our head, it descends.
+            Some(u)
+                if self.config.follow_unsafe
+                    && update.safe.is_some_and(|s| s.hash == heads.unsafe_head.hash) =>
+            {
+                u.number > heads.unsafe_head.number
+            }
             Some(u) if self.config.follow_unsafe => self.descends(u, &heads).await,
             _ => false,
         };
@@ -220,16 +268,115 @@ impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
             let local_safe = applied.heads.safe.map_or(0, |l| l.number);
             metrics::safe_lag(s.number.saturating_sub(local_safe));
         }
+        self.catch_up(applied).await?;
         Ok(TickOutcome::Applied(decision.case))
     }
 
+    /// When the engine stays SYNCING on a target, fetches the missing blocks from the source's
+    /// execution RPC (bounded per tick) and inserts them through the engine owner.
+    async fn catch_up(&mut self, applied: crate::Applied) -> Result<(), Skipped> {
+        let Some(target) = applied.head_target else {
+            self.syncing_ticks = 0;
+            self.syncing_target = None;
+            return Ok(());
+        };
+        if self.syncing_target != Some(target.hash) {
+            self.syncing_target = Some(target.hash);
+            self.syncing_ticks = 0;
+        }
+        self.syncing_ticks += 1;
+        let Some(el) = &self.source_el else { return Ok(()) };
+        if self.syncing_ticks < SYNCING_TICKS_BEFORE_FETCH {
+            return Ok(());
+        }
+        let blocks = match self.missing_blocks(el, target, applied.heads.unsafe_head).await {
+            Ok(blocks) => blocks,
+            Err(reason) => {
+                metrics::catch_up_failed();
+                warn!(target: "light_cl::follow", %reason, target = target.number, "cannot fetch missing blocks from the source's execution RPC");
+                return Ok(());
+            }
+        };
+        if blocks.is_empty() {
+            return Ok(());
+        }
+        let (first, last) = (blocks[0].number, blocks[blocks.len() - 1].number);
+        let count = blocks.len();
+        let taken = self.engine.insert(blocks).await.map_err(|_| Skipped::OwnerStopped)?;
+        info!(target: "light_cl::follow", first, last, taken, of = count, target = target.number, "inserted blocks from the source's execution RPC");
+        Ok(())
+    }
+
+    /// The blocks between our chain and `target`, parents first, at most `max_blocks_per_tick`.
+    async fn missing_blocks(
+        &self,
+        el: &E,
+        target: L2BlockRef,
+        head: L2BlockRef,
+    ) -> Result<Vec<L2Block>, String> {
+        let max = self.config.max_blocks_per_tick.max(1);
+        let mut blocks = Vec::new();
+        if target.number > head.number {
+            // Forward from our head by number; every block must link to the one before, and the
+            // block at the target's number must be the target.
+            let mut parent = head.hash;
+            for number in head.number + 1..=target.number.min(head.number + max) {
+                let block =
+                    el.block_by_number(number).await.map_err(|e| e.to_string())?.ok_or_else(
+                        || format!("the source's execution RPC has no block {number}"),
+                    )?;
+                if block.parent_hash != parent {
+                    return Err(format!(
+                        "block {number} of the source's execution RPC does not extend our chain"
+                    ));
+                }
+                if number == target.number && block.hash != target.hash {
+                    return Err(format!(
+                        "block {number} of the source's execution RPC is {} but the target is {}",
+                        block.hash, target.hash
+                    ));
+                }
+                parent = block.hash;
+                blocks.push(block);
+            }
+        } else {
+            // The target is on another branch: walk back by hash until the parent is ours.
+            let mut cursor = target.hash;
+            for _ in 0..max {
+                let block =
+                    el.block_by_hash(cursor).await.map_err(|e| e.to_string())?.ok_or_else(
+                        || format!("the source's execution RPC has no block {cursor}"),
+                    )?;
+                cursor = block.parent_hash;
+                let number = block.number;
+                blocks.push(block);
+                let parent_is_ours =
+                    match self.chain.block_ref_by_number(number.saturating_sub(1)).await {
+                        Ok(Some(b)) => b.hash == cursor,
+                        Ok(None) => false,
+                        Err(e) => return Err(e.to_string()),
+                    };
+                if parent_is_ours {
+                    blocks.reverse();
+                    return Ok(blocks);
+                }
+            }
+            return Err(format!(
+                "target {} is more than {max} blocks from our chain",
+                target.number
+            ));
+        }
+        Ok(blocks)
+    }
+
     /// Whether canonical L1 has `id.hash` at `id.number`; `true` when there is nothing to check.
-    async fn is_canonical_l1(&self, id: Option<BlockID>) -> Result<bool, L1Error> {
+    async fn is_canonical_l1(&self, id: Option<BlockID>) -> Result<bool, ElError> {
         let Some(id) = id else { return Ok(true) };
         Ok(self.l1.block_ref_by_number(id.number).await?.is_some_and(|b| b.hash == id.hash))
     }
 
-    /// Whether the unsafe head `u` has our head as an ancestor, through blocks known locally.
+    /// Whether the unsafe head `u` has our head as an ancestor, through blocks known locally or
+    /// read from the source's execution RPC.
     async fn descends(&self, u: L2BlockRef, heads: &Heads) -> bool {
         let head = heads.unsafe_head;
         if u.number <= head.number || u.number - head.number > self.config.max_ancestry_walk {
@@ -238,11 +385,26 @@ impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
         // `u` itself may still be unknown locally: its parent hash comes with the proposal.
         let mut cursor = u;
         while cursor.number > head.number + 1 {
-            cursor = match self.chain.block_ref_by_hash(cursor.parent_hash).await {
+            let parent = cursor.parent_hash;
+            cursor = match self.chain.block_ref_by_hash(parent).await {
                 Ok(Some(b)) => b,
-                _ => return false,
+                _ => match self.source_el_parent(parent).await {
+                    Some(b) => b,
+                    None => return false,
+                },
             };
         }
         cursor.parent_hash == head.hash
+    }
+
+    /// The number and parent of block `hash`, from the source's execution RPC.
+    async fn source_el_parent(&self, hash: B256) -> Option<L2BlockRef> {
+        let block = self.source_el.as_ref()?.block_by_hash(hash).await.ok()??;
+        Some(L2BlockRef {
+            hash: block.hash,
+            number: block.number,
+            parent_hash: block.parent_hash,
+            ..Default::default()
+        })
     }
 }

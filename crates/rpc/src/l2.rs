@@ -1,0 +1,97 @@
+//! Client of the follow source's L2 execution RPC: whole blocks, as payloads the local engine can
+//! take, for catching up when no devp2p peer serves them.
+
+use crate::{el::bounded, ElError};
+use alloy_eips::BlockNumberOrTag;
+use alloy_primitives::B256;
+use alloy_provider::{Provider, RootProvider};
+use op_alloy_consensus::OpTxEnvelope;
+use op_alloy_rpc_types_engine::OpExecutionData;
+use std::time::Duration;
+use url::Url;
+
+/// An L2 block fetched from the source's execution RPC, checked to hash to what it claims.
+#[derive(Debug, Clone)]
+pub struct L2Block {
+    /// Block hash, recomputed from the header.
+    pub hash: B256,
+    /// Block number.
+    pub number: u64,
+    /// Parent hash.
+    pub parent_hash: B256,
+    /// The block as `new_payload` input.
+    pub payload: OpExecutionData,
+}
+
+type RpcBlock = alloy_rpc_types_eth::Block<op_alloy_rpc_types::Transaction>;
+
+/// An L2 execution client (op-geth, op-reth) of the follow source.
+#[derive(Debug, Clone)]
+pub struct L2Client {
+    provider: RootProvider,
+    timeout: Duration,
+}
+
+impl L2Client {
+    /// A client of the L2 execution RPC at `url`.
+    pub fn new(url: Url, timeout: Duration) -> Self {
+        Self { provider: RootProvider::new_http(url), timeout }
+    }
+
+    /// The source's canonical block at `number`, if any.
+    pub async fn block_by_number(&self, number: u64) -> Result<Option<L2Block>, ElError> {
+        let call = self.provider.raw_request::<_, Option<RpcBlock>>(
+            "eth_getBlockByNumber".into(),
+            (BlockNumberOrTag::Number(number), true),
+        );
+        let block = bounded(self.timeout, call).await?;
+        block
+            .map(|b| {
+                checked(b, |hash, n| {
+                    (n == number).then_some(()).ok_or((number.to_string(), format!("{n} ({hash})")))
+                })
+            })
+            .transpose()
+    }
+
+    /// The source's block with `hash`, if it has it.
+    pub async fn block_by_hash(&self, hash: B256) -> Result<Option<L2Block>, ElError> {
+        let call = self
+            .provider
+            .raw_request::<_, Option<RpcBlock>>("eth_getBlockByHash".into(), (hash, true));
+        let block = bounded(self.timeout, call).await?;
+        block
+            .map(|b| {
+                checked(b, |got, _| {
+                    (got == hash).then_some(()).ok_or((hash.to_string(), got.to_string()))
+                })
+            })
+            .transpose()
+    }
+}
+
+/// Converts an RPC block into a payload, refusing one whose header does not hash to the claimed
+/// hash or that is not the block asked for.
+fn checked(
+    block: RpcBlock,
+    asked: impl FnOnce(B256, u64) -> Result<(), (String, String)>,
+) -> Result<L2Block, ElError> {
+    let hash = block.header.inner.hash_slow();
+    if hash != block.header.hash {
+        return Err(ElError::Mismatch {
+            asked: format!("a block hashing to {}", block.header.hash),
+            got: format!("a header hashing to {hash}"),
+        });
+    }
+    let number = block.header.inner.number;
+    asked(hash, number).map_err(|(asked, got)| ElError::Mismatch { asked, got })?;
+    let parent_hash = block.header.inner.parent_hash;
+    let block = block.map_transactions(|tx| tx.inner.inner.into_inner()).into_consensus();
+    let block: alloy_consensus::Block<OpTxEnvelope> = block;
+    Ok(L2Block {
+        hash,
+        number,
+        parent_hash,
+        payload: OpExecutionData::from_block_unchecked(hash, &block),
+    })
+}
