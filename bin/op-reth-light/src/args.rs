@@ -51,6 +51,12 @@ pub struct FollowArgs {
     /// Do not move the head to the follow source's unsafe head; follow only safe and finalized.
     #[arg(long = "rollup.follow-safe-only")]
     pub follow_safe_only: bool,
+
+    /// L2 execution RPC URL of the follow source (its op-geth or op-reth). When set, blocks that
+    /// no devp2p peer serves are fetched from it and inserted, and the source's unsafe head is
+    /// checked against it to descend from ours.
+    #[arg(long = "rollup.follow-source-el", value_name = "URL", requires = "follow_source")]
+    pub follow_source_el: Option<Url>,
 }
 
 impl Default for FollowArgs {
@@ -63,6 +69,7 @@ impl Default for FollowArgs {
             follow_source_headers: Vec::new(),
             follow_source_timeout: light_cl_rpc::DEFAULT_TIMEOUT,
             follow_safe_only: false,
+            follow_source_el: None,
         }
     }
 }
@@ -111,6 +118,8 @@ mod tests {
             "2s",
             "--rollup.sequencer",
             "http://seq:8545",
+            "--rollup.follow-source-el",
+            "http://op-geth:8545",
         ])
         .unwrap();
         let light = &cmd.args.light;
@@ -121,6 +130,7 @@ mod tests {
         assert_eq!(light.headers().unwrap(), vec![("Authorization".into(), "Bearer x".into())]);
         assert_eq!(light.follow_source_timeout, Duration::from_secs(2));
         assert!(!light.follow_safe_only);
+        assert_eq!(light.follow_source_el.as_ref().unwrap().host_str(), Some("op-geth"));
         assert_eq!(cmd.args.rollup.sequencer.as_deref(), Some("http://seq:8545"));
     }
 

@@ -13,7 +13,7 @@ use futures::StreamExt;
 use light_cl::{EngineOwner, FollowConfig, FollowTask, View};
 use light_cl_protocol::RollupConfig;
 use light_cl_rpc::{
-    L1Client, LateRpc, OptimismApiServer, OptimismRpc, SourceClient, SourceConfig,
+    L1Client, L2Client, LateRpc, OptimismApiServer, OptimismRpc, SourceClient, SourceConfig,
     DEFAULT_L1_TIMEOUT,
 };
 use reth_node_api::{FullNodeComponents, NodeTypes};
@@ -22,7 +22,7 @@ use reth_optimism_chainspec::OpChainSpec;
 use reth_optimism_node::OpEngineTypes;
 use reth_provider::{CanonStateSubscriptions, StateProviderFactory};
 use reth_rpc_builder::TransportRpcModules;
-use std::sync::Arc;
+use std::{future::Future, pin::Pin, sync::Arc};
 use tracing::{error, info};
 use url::Url;
 
@@ -57,6 +57,7 @@ pub struct LightCl<O> {
     config: Option<RollupConfig>,
     interval: Option<std::time::Duration>,
     follow_unsafe: bool,
+    source_el: Option<L2Client>,
     rpc: LateRpc<O>,
 }
 
@@ -82,6 +83,10 @@ impl<O> LightCl<O> {
             config,
             interval: args.follow_interval,
             follow_unsafe: !args.follow_safe_only,
+            source_el: args
+                .follow_source_el
+                .clone()
+                .map(|url| L2Client::new(url, DEFAULT_L1_TIMEOUT)),
             rpc: LateRpc::default(),
         }))
     }
@@ -175,11 +180,16 @@ where
             };
             info!(target: "light_cl", source = %self.source.url(), l2_chain_id = config.l2_chain_id, "light CL started");
             let follow = FollowTask::new(self.source, l1, chain, handle, view, follow_config);
+            let stop = async move {
+                let _guard = shutdown.await;
+            };
+            let follow: Pin<Box<dyn Future<Output = ()> + Send>> = match self.source_el {
+                Some(el) => Box::pin(follow.with_source_el(el).run(stop)),
+                None => Box::pin(follow.run(stop)),
+            };
             // The follow task ends on shutdown; the owner and the refresher end with it.
             tokio::select! {
-                _ = follow.run(async move {
-                    let _guard = shutdown.await;
-                }) => {}
+                _ = follow => {}
                 _ = owner.run() => {}
                 _ = refresh_view => {}
             }

@@ -103,6 +103,9 @@ pub struct FollowTask<S, L, C, E = NoSourceEl> {
     /// Consecutive ticks the engine stayed SYNCING on the same head target.
     syncing_ticks: u32,
     syncing_target: Option<B256>,
+    /// The last block inserted from the source's execution RPC towards that target: the engine
+    /// keeps it (not canonical yet), so the next tick continues after it.
+    inserted_tip: Option<L2BlockRef>,
 }
 
 impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
@@ -125,6 +128,7 @@ impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
             source_el: None,
             syncing_ticks: 0,
             syncing_target: None,
+            inserted_tip: None,
         }
     }
 }
@@ -143,6 +147,7 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
             source_el: Some(source_el),
             syncing_ticks: 0,
             syncing_target: None,
+            inserted_tip: None,
         }
     }
 
@@ -278,18 +283,25 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
         let Some(target) = applied.head_target else {
             self.syncing_ticks = 0;
             self.syncing_target = None;
+            self.inserted_tip = None;
             return Ok(());
         };
         if self.syncing_target != Some(target.hash) {
             self.syncing_target = Some(target.hash);
             self.syncing_ticks = 0;
         }
+        // A new target on the same chain continues after what was inserted; one that is not
+        // above it starts again from our canonical head.
+        if self.inserted_tip.is_some_and(|tip| tip.number >= target.number) {
+            self.inserted_tip = None;
+        }
         self.syncing_ticks += 1;
         let Some(el) = &self.source_el else { return Ok(()) };
         if self.syncing_ticks < SYNCING_TICKS_BEFORE_FETCH {
             return Ok(());
         }
-        let blocks = match self.missing_blocks(el, target, applied.heads.unsafe_head).await {
+        let from = self.inserted_tip.unwrap_or(applied.heads.unsafe_head);
+        let blocks = match self.missing_blocks(el, target, from).await {
             Ok(blocks) => blocks,
             Err(reason) => {
                 metrics::catch_up_failed();
@@ -302,7 +314,17 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
         }
         let (first, last) = (blocks[0].number, blocks[blocks.len() - 1].number);
         let count = blocks.len();
+        let tips: Vec<L2BlockRef> = blocks
+            .iter()
+            .map(|b| L2BlockRef {
+                hash: b.hash,
+                number: b.number,
+                parent_hash: b.parent_hash,
+                ..Default::default()
+            })
+            .collect();
         let taken = self.engine.insert(blocks).await.map_err(|_| Skipped::OwnerStopped)?;
+        self.inserted_tip = taken.checked_sub(1).map(|i| tips[i]).or(self.inserted_tip);
         info!(target: "light_cl::follow", first, last, taken, of = count, target = target.number, "inserted blocks from the source's execution RPC");
         Ok(())
     }

@@ -1,0 +1,299 @@
+//! The e2e world: real in-process op-reth nodes on loopback, devp2p with discovery off.
+//!
+//! Node A is a reference chain the test builds block by block (every block opens with a real L1
+//! info deposit pointing at the scripted L1). A loopback `optimism_syncStatus` server reports A's
+//! heads (or scripted bad answers) and a loopback L1 JSON-RPC server holds the L1 blocks they
+//! point at. Node B is op-reth-light, launched through the binary's own wiring
+//! ([`LightCl::from_args`] and [`with_light_cl!`]).
+#![allow(dead_code, unreachable_pub, missing_docs)]
+
+use alloy_eips::Encodable2718;
+use alloy_primitives::{Address, B256, U256};
+use alloy_rpc_types_engine::{ForkchoiceState, PayloadAttributes};
+use jsonrpsee::{
+    core::client::ClientT,
+    http_client::{HttpClient, HttpClientBuilder},
+    rpc_params,
+};
+use light_cl_protocol::{
+    BlockID, ChainGenesis, ForkTimes, L1BlockInfo, L1InfoLayout, L2BlockRef, RollupConfig,
+    SyncStatus,
+};
+use light_cl_tests::{rollup_config, ScriptedL1, ScriptedSource};
+use op_alloy_consensus::OpTxEnvelope;
+use op_alloy_rpc_types_engine::OpPayloadAttributes;
+use op_reth_light::{args::FollowArgs, with_light_cl, LightCl, RethChain};
+use reth_db::{init_db, mdbx::DatabaseArguments};
+use reth_network_api::{Peers, PeersInfo};
+use reth_node_api::{EngineApiMessageVersion, PayloadKind, PayloadTypes};
+use reth_node_builder::{NodeBuilder, NodeConfig, NodeHandleFor};
+use reth_node_core::{
+    args::{DatadirArgs, DiscoveryArgs, NetworkArgs, RpcServerArgs},
+    dirs::MaybePlatformPath,
+};
+use reth_optimism_chainspec::OpChainSpec;
+use reth_optimism_node::{args::RollupArgs, OpEngineTypes, OpNode};
+use reth_tasks::TaskManager;
+use serde_json::Value;
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
+
+/// L2 blocks per L1 block (2 s against 12 s).
+pub const L2_PER_L1: u64 = 6;
+/// How long B may take to reach a state.
+pub const PATIENCE: Duration = Duration::from_secs(90);
+
+pub type Handle = NodeHandleFor<OpNode>;
+
+/// An L2 chain of chain id 901 with every fork through Granite at genesis; its timestamp is the
+/// scripted L1's genesis timestamp.
+pub fn chain_spec(l2_time: u64) -> Arc<OpChainSpec> {
+    let genesis = serde_json::json!({
+        "config": {
+            "chainId": 901, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0,
+            "eip158Block": 0, "byzantiumBlock": 0, "constantinopleBlock": 0,
+            "petersburgBlock": 0, "istanbulBlock": 0, "muirGlacierBlock": 0, "berlinBlock": 0,
+            "londonBlock": 0, "arrowGlacierBlock": 0, "grayGlacierBlock": 0,
+            "mergeNetsplitBlock": 0, "shanghaiTime": 0, "cancunTime": 0,
+            "terminalTotalDifficulty": 0, "terminalTotalDifficultyPassed": true,
+            "bedrockBlock": 0, "regolithTime": 0, "canyonTime": 0, "ecotoneTime": 0,
+            "fjordTime": 0, "graniteTime": 0,
+            "optimism": {"eip1559Elasticity": 6, "eip1559Denominator": 50, "eip1559DenominatorCanyon": 250}
+        },
+        "nonce": "0x0", "timestamp": format!("{l2_time:#x}"), "extraData": "0x",
+        "gasLimit": "0x1c9c380", "difficulty": "0x0",
+        "mixHash": B256::ZERO, "coinbase": Address::ZERO, "alloc": {}, "number": "0x0"
+    });
+    Arc::new(OpChainSpec::from_genesis(serde_json::from_value(genesis).unwrap()))
+}
+
+/// The scripted L1, the scripted source, the chain and its rollup.json.
+pub struct World {
+    pub l1: ScriptedL1,
+    pub source: ScriptedSource,
+    pub spec: Arc<OpChainSpec>,
+    pub rollup: RollupConfig,
+    pub rollup_path: PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
+impl World {
+    pub async fn new() -> Self {
+        let l1 = ScriptedL1::start(64).await;
+        let source = ScriptedSource::start(SyncStatus::default()).await;
+        let spec = chain_spec(l1.block(0).timestamp);
+        let zero = Some(0);
+        let rollup = rollup_config(
+            ChainGenesis {
+                l1: l1.block(0).id(),
+                l2: BlockID { hash: spec.genesis_hash(), number: 0 },
+                l2_time: l1.block(0).timestamp,
+                system_config: None,
+            },
+            ForkTimes {
+                regolith_time: zero,
+                canyon_time: zero,
+                delta_time: zero,
+                ecotone_time: zero,
+                fjord_time: zero,
+                granite_time: zero,
+                ..Default::default()
+            },
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let rollup_path = dir.path().join("rollup.json");
+        std::fs::write(&rollup_path, serde_json::to_string_pretty(&rollup).unwrap()).unwrap();
+        Self { l1, source, spec, rollup, rollup_path, dir }
+    }
+
+    /// The follow arguments of node B.
+    pub fn follow_args(&self) -> FollowArgs {
+        FollowArgs {
+            follow_source: Some(self.source.server.url()),
+            l1_rpc: Some(self.l1.server.url()),
+            follow_interval: Some(Duration::from_millis(200)),
+            rollup_config: Some(self.rollup_path.clone()),
+            ..Default::default()
+        }
+    }
+
+    /// Launches a node with its database in `datadir`; with `follow`, it is op-reth-light.
+    pub async fn launch(
+        &self,
+        datadir: &Path,
+        follow: Option<FollowArgs>,
+    ) -> eyre::Result<(Handle, TaskManager)> {
+        let tasks = TaskManager::current();
+        let config = NodeConfig::new(self.spec.clone())
+            .with_network(NetworkArgs {
+                discovery: DiscoveryArgs { disable_discovery: true, ..Default::default() },
+                ..NetworkArgs::default()
+            })
+            .with_unused_ports()
+            .with_rpc(RpcServerArgs::default().with_unused_ports().with_http())
+            .with_datadir_args(DatadirArgs {
+                datadir: MaybePlatformPath::from(datadir.to_path_buf()),
+                ..Default::default()
+            });
+        let db = Arc::new(init_db(datadir.join("db"), DatabaseArguments::default())?);
+        let light = match follow {
+            Some(args) => LightCl::from_args(&args)?,
+            None => None,
+        };
+        // The binary's own wiring (src/main.rs).
+        let builder = NodeBuilder::new(config)
+            .with_database(db)
+            .with_launch_context(tasks.executor())
+            .node(OpNode::new(RollupArgs::default()));
+        let handle = with_light_cl!(builder, light).launch().await?;
+        Ok((handle, tasks))
+    }
+
+    /// The follow source reports these heads of A.
+    pub fn report(&self, unsafe_l2: L2BlockRef, safe: L2BlockRef, finalized: L2BlockRef) {
+        self.source.set(SyncStatus {
+            current_l1: self.l1.block(safe.l1_origin.number + 1),
+            head_l1: self.l1.block(63),
+            unsafe_l2,
+            safe_l2: safe,
+            finalized_l2: finalized,
+            pending_safe_l2: safe,
+            cross_unsafe_l2: unsafe_l2,
+            local_safe_l2: safe,
+            ..Default::default()
+        });
+    }
+
+    /// Block `number` of `node`, read through the binary's chain adapter.
+    pub fn block(&self, node: &Handle, number: u64) -> L2BlockRef {
+        RethChain::new(node.node.provider.clone(), self.rollup.genesis.clone())
+            .block_ref(number)
+            .unwrap()
+            .unwrap_or_else(|| panic!("block {number} not found"))
+    }
+
+    /// Builds `count` blocks on A on top of block `parent`; `salt` tells branches apart.
+    pub async fn build(&self, a: &Handle, parent: u64, count: u64, salt: u8) -> eyre::Result<()> {
+        let engine = a.node.add_ons_handle.beacon_engine_handle.clone();
+        let mut parent = self.block(a, parent);
+        for _ in 0..count {
+            let number = parent.number + 1;
+            let origin = self.l1.block(number / L2_PER_L1);
+            let info = L1BlockInfo {
+                number: origin.number,
+                timestamp: origin.timestamp,
+                base_fee: U256::from(1_000_000_000u64),
+                block_hash: origin.hash,
+                sequence_number: number % L2_PER_L1,
+                batcher_hash: Address::repeat_byte(0xba).into_word(),
+                base_fee_scalar: 1368,
+                blob_base_fee_scalar: 810949,
+                blob_base_fee: U256::from(1),
+                ..L1BlockInfo::empty(L1InfoLayout::Ecotone)
+            };
+            let deposit = OpTxEnvelope::Deposit(alloy_primitives::Sealed::new(info.deposit_tx()));
+            let attributes = OpPayloadAttributes {
+                payload_attributes: PayloadAttributes {
+                    timestamp: parent.timestamp + 2,
+                    prev_randao: B256::repeat_byte(salt),
+                    suggested_fee_recipient: Address::repeat_byte(0x11),
+                    withdrawals: Some(vec![]),
+                    parent_beacon_block_root: Some(B256::ZERO),
+                },
+                transactions: Some(vec![deposit.encoded_2718().into()]),
+                no_tx_pool: Some(true),
+                gas_limit: Some(30_000_000),
+                eip_1559_params: None,
+                min_base_fee: None,
+            };
+            let state = |head| ForkchoiceState {
+                head_block_hash: head,
+                safe_block_hash: B256::ZERO,
+                finalized_block_hash: B256::ZERO,
+            };
+            let updated = engine
+                .fork_choice_updated(
+                    state(parent.hash),
+                    Some(attributes),
+                    EngineApiMessageVersion::V3,
+                )
+                .await?;
+            let id = updated.payload_id.ok_or_else(|| eyre::eyre!("no payload id: {updated:?}"))?;
+            let built = a
+                .node
+                .payload_builder_handle
+                .resolve_kind(id, PayloadKind::WaitForPending)
+                .await
+                .ok_or_else(|| eyre::eyre!("payload {id} gone"))??;
+            let block = built.block().clone();
+            let status = engine
+                .new_payload(<OpEngineTypes as PayloadTypes>::block_to_payload(block.clone()))
+                .await?;
+            eyre::ensure!(status.is_valid(), "new payload: {status:?}");
+            let updated = engine
+                .fork_choice_updated(state(block.hash()), None, EngineApiMessageVersion::V3)
+                .await?;
+            eyre::ensure!(updated.is_valid(), "forkchoice: {updated:?}");
+            parent = self.block(a, number);
+            assert_eq!(parent.hash, block.hash());
+            assert_eq!(parent.l1_origin, origin.id(), "the L1 info deposit is read back");
+        }
+        Ok(())
+    }
+}
+
+/// Peers `a` and `b` over devp2p on loopback and waits for the session.
+pub async fn connect(a: &Handle, b: &Handle) {
+    let record = a.node.network.local_node_record();
+    b.node.network.add_peer(record.id, record.tcp_addr());
+    wait(|| async { (b.node.network.num_connected_peers() > 0).then_some(()) }, "devp2p session")
+        .await;
+}
+
+/// Polls `check` until it gives a value.
+pub async fn wait<T, F, Fut>(check: F, what: &str) -> T
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub fn rpc(node: &Handle) -> HttpClient {
+    let url = node.node.rpc_server_handle().http_url().expect("http rpc");
+    HttpClientBuilder::default().build(url).unwrap()
+}
+
+/// The hash of `eth_getBlockByNumber(tag)` on `node`.
+pub async fn label(client: &HttpClient, tag: &str) -> Option<B256> {
+    let block: Option<Value> =
+        client.request("eth_getBlockByNumber", rpc_params![tag, false]).await.ok()?;
+    block.and_then(|b| b["hash"].as_str().and_then(|h| h.parse().ok()))
+}
+
+/// Waits until B's safe and finalized labels are these blocks.
+pub async fn wait_labels(b: &HttpClient, safe: L2BlockRef, finalized: L2BlockRef) {
+    wait(
+        || async {
+            let (s, f) = (label(b, "safe").await, label(b, "finalized").await);
+            (s == Some(safe.hash) && f == Some(finalized.hash)).then_some(())
+        },
+        &format!("safe {} and finalized {}", safe.number, finalized.number),
+    )
+    .await;
+}
+
+/// Lets the follow task run a few ticks (interval 200 ms).
+pub async fn a_few_ticks() {
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+}
