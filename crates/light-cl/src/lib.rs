@@ -17,6 +17,7 @@ mod engine;
 pub mod follow;
 mod metrics;
 mod owner;
+pub mod sequencer;
 mod source;
 mod view;
 

@@ -1,6 +1,8 @@
 //! The L1 attributes deposit: the first transaction of every L2 block, which records the block's
 //! L1 origin and its sequence number in the epoch.
 
+use crate::{BlobFeeError, Fork, L1BlobSchedule, RollupConfig, ScalarError, SystemConfig};
+use alloy_consensus::BlockHeader;
 use alloy_primitives::{address, Address, TxKind, B256, U256};
 use op_alloy_consensus::{L1InfoDepositSource, TxDeposit};
 
@@ -44,6 +46,27 @@ impl L1InfoLayout {
             Self::Isthmus => 176,
             Self::Jovian => 178,
         }
+    }
+
+    /// The layout of the L1 info deposit of the L2 block at `l2_timestamp`.
+    ///
+    /// A fork's activation block still uses the previous layout, because the L1Block contract is
+    /// upgraded by that block's own upgrade transactions: the first Ecotone block is Bedrock, the
+    /// first Isthmus block Ecotone, the first Jovian block Isthmus (when forks share an activation
+    /// time, the layout of the last fork active before it). A fork active from genesis has no such
+    /// block.
+    pub fn for_block(config: &RollupConfig, l2_timestamp: u64) -> Self {
+        [
+            (Fork::Jovian, Self::Jovian),
+            (Fork::Isthmus, Self::Isthmus),
+            (Fork::Ecotone, Self::Ecotone),
+        ]
+        .into_iter()
+        .find(|(fork, _)| {
+            config.is_active(*fork, l2_timestamp)
+                && !config.is_activation_block(*fork, l2_timestamp)
+        })
+        .map_or(Self::Bedrock, |(_, layout)| layout)
     }
 
     fn from_selector(selector: &[u8]) -> Option<Self> {
@@ -237,6 +260,68 @@ impl L1BlockInfo {
     }
 }
 
+/// Why the L1 info of an L2 block cannot be built from its L1 origin.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum L1InfoBuildError {
+    /// The L1 header has no base fee (pre-London).
+    #[error("L1 block {0} has no base fee")]
+    NoBaseFee(u64),
+    /// The blob base fee cannot be computed.
+    #[error(transparent)]
+    BlobFee(#[from] BlobFeeError),
+    /// The system config's scalar is not a valid post-Ecotone scalar.
+    #[error("system config scalar: {0}")]
+    Scalar(#[from] ScalarError),
+}
+
+impl L1BlockInfo {
+    /// The L1 info of the L2 block at `l2_timestamp` with sequence number `sequence_number`,
+    /// from its L1 origin (`l1_header`, whose hash is `l1_hash`) and the system config in force:
+    /// layout by [`L1InfoLayout::for_block`], blob base fee by `blob_schedule`.
+    pub fn from_l1_origin<H: BlockHeader>(
+        config: &RollupConfig,
+        blob_schedule: &L1BlobSchedule,
+        l2_timestamp: u64,
+        l1_header: &H,
+        l1_hash: B256,
+        system_config: &SystemConfig,
+        sequence_number: u64,
+    ) -> Result<Self, L1InfoBuildError> {
+        let layout = L1InfoLayout::for_block(config, l2_timestamp);
+        let base_fee =
+            l1_header.base_fee_per_gas().ok_or(L1InfoBuildError::NoBaseFee(l1_header.number()))?;
+        let mut info = Self {
+            number: l1_header.number(),
+            timestamp: l1_header.timestamp(),
+            base_fee: U256::from(base_fee),
+            block_hash: l1_hash,
+            sequence_number,
+            batcher_hash: system_config.batcher_addr.into_word(),
+            ..Self::empty(layout)
+        };
+        if layout == L1InfoLayout::Bedrock {
+            info.l1_fee_overhead = system_config.overhead.into();
+            info.l1_fee_scalar = system_config.scalar.into();
+            return Ok(info);
+        }
+        let scalars = system_config.ecotone_scalars()?;
+        info.base_fee_scalar = scalars.base_fee_scalar;
+        info.blob_base_fee_scalar = scalars.blob_base_fee_scalar;
+        info.blob_base_fee = blob_schedule.blob_base_fee(
+            config,
+            l1_header.timestamp(),
+            l1_header.excess_blob_gas(),
+        )?;
+        if matches!(layout, L1InfoLayout::Isthmus | L1InfoLayout::Jovian) {
+            (info.operator_fee_scalar, info.operator_fee_constant) = system_config.operator_fee();
+        }
+        if layout == L1InfoLayout::Jovian {
+            info.da_footprint_gas_scalar = system_config.da_footprint_gas_scalar_or_default();
+        }
+        Ok(info)
+    }
+}
+
 /// Reads fixed-size big-endian fields; lengths are checked before use.
 struct Reader<'a>(&'a [u8]);
 
@@ -413,5 +498,150 @@ mod tests {
         let mut bedrock = calldata(include_str!("../testdata/l1info_bedrock.hex"));
         bedrock[4] = 1; // high byte of the `number` word
         assert_eq!(L1BlockInfo::decode(&bedrock), Err(L1InfoError::Overflow("number")));
+    }
+
+    fn op_mainnet() -> RollupConfig {
+        RollupConfig::from_json(include_str!("../testdata/rollup_op-mainnet_reconstructed.json"))
+            .unwrap()
+    }
+
+    #[test]
+    fn activation_blocks_use_the_previous_layout() {
+        let c = op_mainnet();
+        let (ecotone, isthmus, jovian) = (1710374401, 1746806401, 1764691201);
+        assert_eq!(L1InfoLayout::for_block(&c, ecotone - 2), L1InfoLayout::Bedrock);
+        assert_eq!(L1InfoLayout::for_block(&c, ecotone), L1InfoLayout::Bedrock);
+        assert_eq!(L1InfoLayout::for_block(&c, ecotone + 2), L1InfoLayout::Ecotone);
+        assert_eq!(L1InfoLayout::for_block(&c, isthmus), L1InfoLayout::Ecotone);
+        assert_eq!(L1InfoLayout::for_block(&c, isthmus + 2), L1InfoLayout::Isthmus);
+        assert_eq!(L1InfoLayout::for_block(&c, jovian), L1InfoLayout::Isthmus);
+        assert_eq!(L1InfoLayout::for_block(&c, jovian + 2), L1InfoLayout::Jovian);
+        // The real blocks of the decoding tests.
+        assert_eq!(L1InfoLayout::for_block(&c, 1724928889), L1InfoLayout::Ecotone); // 124665056
+
+        // Isthmus and Jovian at the same time: the activation block is Ecotone.
+        let mut both = c.clone();
+        both.forks.jovian_time = Some(isthmus);
+        assert_eq!(L1InfoLayout::for_block(&both, isthmus), L1InfoLayout::Ecotone);
+        assert_eq!(L1InfoLayout::for_block(&both, isthmus + 2), L1InfoLayout::Jovian);
+
+        // Forks active at genesis have no activation block.
+        let mut genesis = c;
+        genesis.genesis.l2_time = 1000;
+        for fork in [Fork::Ecotone, Fork::Isthmus, Fork::Jovian] {
+            let mut f = genesis.forks;
+            match fork {
+                Fork::Ecotone => f.ecotone_time = Some(0),
+                Fork::Isthmus => f.isthmus_time = Some(0),
+                _ => f.jovian_time = Some(0),
+            }
+            genesis.forks = f;
+        }
+        genesis.forks.regolith_time = Some(0);
+        assert_eq!(L1InfoLayout::for_block(&genesis, 1002), L1InfoLayout::Jovian);
+    }
+
+    /// OP Mainnet L2 block 124665056 (tx 0x312e290c…): its L1 info deposit rebuilt from its L1
+    /// origin (L1 block 20633763) and OP Mainnet's system config, byte for byte. The header holds
+    /// the L1 block's number, timestamp and base fee; its excess blob gas is not in our test data,
+    /// and any value up to 2314057 gives the recorded blob base fee of 1.
+    #[test]
+    fn builds_op_mainnet_124665056_from_its_l1_origin() {
+        use alloy_eips::Encodable2718;
+        let config = op_mainnet();
+        let mut sys = config.genesis_system_config().unwrap();
+        sys.batcher_addr = address!("0x6887246668a3b87f54deb3b94ba47a6f63f32985");
+        sys.scalar = b256!("0x010000000000000000000000000000000000000000000000000f79c50000146b");
+        sys.overhead = B256::ZERO;
+        let header = alloy_consensus::Header {
+            number: 20633763,
+            timestamp: 1724928743,
+            base_fee_per_gas: Some(1055991687),
+            excess_blob_gas: Some(0),
+            ..Default::default()
+        };
+        let hash = b256!("0x2fdf87b89884a61e74b322bbcf60386f543bfae7827725efaaf0ab1de2294a59");
+        let info = L1BlockInfo::from_l1_origin(
+            &config,
+            &crate::L1BlobSchedule::mainnet(),
+            1724928889,
+            &header,
+            hash,
+            &sys,
+            4,
+        )
+        .unwrap();
+        assert_eq!(info.encode(), calldata(include_str!("../testdata/l1info_ecotone.hex")));
+        let raw = calldata(include_str!("../testdata/rawtx_ecotone_op-mainnet_124665056.hex"));
+        let tx = op_alloy_consensus::OpTxEnvelope::Deposit(alloy_primitives::Sealed::new(
+            info.deposit_tx(),
+        ));
+        assert_eq!(tx.encoded_2718(), raw);
+    }
+
+    #[test]
+    fn builds_each_layout_from_the_system_config() {
+        let config = op_mainnet();
+        let mut sys = config.genesis_system_config().unwrap();
+        sys.overhead = B256::with_last_byte(188);
+        sys.scalar = B256::from(U256::from(684000));
+        sys.operator_fee_params = Some(B256::from(U256::from((20000u128 << 64) | 500)));
+        sys.da_footprint_gas_scalar = Some(0);
+        let header = alloy_consensus::Header {
+            number: 22_000_000,
+            timestamp: 1_760_000_000,
+            base_fee_per_gas: Some(7),
+            excess_blob_gas: Some(10 * 1024 * 1024),
+            ..Default::default()
+        };
+        let build = |t: u64, sys: &SystemConfig| {
+            L1BlockInfo::from_l1_origin(
+                &config,
+                &crate::L1BlobSchedule::mainnet(),
+                t,
+                &header,
+                B256::ZERO,
+                sys,
+                1,
+            )
+        };
+        let bedrock = build(1710374401, &sys).unwrap();
+        assert_eq!(bedrock.layout, L1InfoLayout::Bedrock);
+        assert_eq!(
+            (bedrock.l1_fee_overhead, bedrock.l1_fee_scalar),
+            (U256::from(188), U256::from(684000))
+        );
+        let ecotone = build(1710374403, &sys).unwrap();
+        assert_eq!((ecotone.base_fee_scalar, ecotone.blob_base_fee_scalar), (684000, 0));
+        assert_eq!(
+            ecotone.blob_base_fee,
+            U256::from(alloy_eips::eip7840::BlobParams::prague().calc_blob_fee(10 * 1024 * 1024))
+        );
+        assert_eq!(ecotone.operator_fee_scalar, 0, "Ecotone layout carries no operator fee");
+        let jovian = build(1764691203, &sys).unwrap();
+        assert_eq!(jovian.layout, L1InfoLayout::Jovian);
+        assert_eq!((jovian.operator_fee_scalar, jovian.operator_fee_constant), (20000, 500));
+        assert_eq!(jovian.da_footprint_gas_scalar, 400, "0 means the default");
+        assert_eq!(L1BlockInfo::decode(&jovian.encode()).unwrap(), jovian);
+
+        let no_base_fee = alloy_consensus::Header { number: 5, ..Default::default() };
+        assert_eq!(
+            L1BlockInfo::from_l1_origin(
+                &config,
+                &crate::L1BlobSchedule::mainnet(),
+                1710374403,
+                &no_base_fee,
+                B256::ZERO,
+                &sys,
+                0
+            ),
+            Err(L1InfoBuildError::NoBaseFee(5))
+        );
+        let mut bad = sys.clone();
+        bad.scalar = B256::repeat_byte(9);
+        assert_eq!(
+            build(1710374403, &bad),
+            Err(L1InfoBuildError::Scalar(ScalarError::UnknownVersion(9)))
+        );
     }
 }

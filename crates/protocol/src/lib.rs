@@ -5,23 +5,35 @@
 //! - [`RollupConfig`], op-node's `rollup.json`;
 //! - the L1 attributes deposit ([`L1BlockInfo`]) and reading an L2 block's ref from it
 //!   ([`l2_block_ref`]);
+//! - sequencing inputs: the layout rule and builder of the L1 info deposit
+//!   ([`L1InfoLayout::for_block`], [`L1BlockInfo::from_l1_origin`]), user deposits
+//!   ([`user_deposits`]), system config updates ([`ConfigUpdate`],
+//!   [`SystemConfig::update_with_receipts`], [`SystemConfig::from_l2_block`]) and the L1 blob
+//!   base fee ([`L1BlobSchedule`]);
 //! - output roots ([`output_root_v0`], [`OutputResponse`]).
 //!
 //! Numbers are written as decimal JSON numbers, as op-node writes them, and read from numbers or
 //! `0x` quantities. A zero-valued ref means "unknown".
 
+mod blob_fee;
 mod block;
 mod block_ref;
+mod deposits;
 mod l1_info;
 mod output;
 mod quantity;
 mod rollup_config;
 mod sync_status;
+mod system_config;
 
+pub use blob_fee::{BlobFeeError, L1BlobSchedule, MAINNET_CHAIN_ID, SEPOLIA_CHAIN_ID};
 pub use block::{BlockID, L1BlockRef, L2BlockRef};
 pub use block_ref::{l2_block_ref, BlockRefError};
+pub use deposits::{
+    decode_deposit_log, encode_deposit_log, user_deposits, DepositError, DEPOSIT_EVENT_TOPIC,
+};
 pub use l1_info::{
-    L1BlockInfo, L1InfoError, L1InfoLayout, L1_BLOCK_ADDRESS, L1_INFO_DEPOSITOR,
+    L1BlockInfo, L1InfoBuildError, L1InfoError, L1InfoLayout, L1_BLOCK_ADDRESS, L1_INFO_DEPOSITOR,
     REGOLITH_L1_INFO_GAS,
 };
 pub use output::{output_root_v0, OutputResponse, OUTPUT_VERSION_V0};
@@ -30,3 +42,7 @@ pub use rollup_config::{
     FJORD_MAX_SEQUENCER_DRIFT,
 };
 pub use sync_status::SyncStatus;
+pub use system_config::{
+    decode_ecotone_scalar, encode_ecotone_scalar, ConfigUpdate, ConfigUpdateError, EcotoneScalars,
+    ScalarError, SystemConfigError, CONFIG_UPDATE_TOPIC, DEFAULT_DA_FOOTPRINT_GAS_SCALAR,
+};

@@ -1,0 +1,15 @@
+//! Sequencing inputs: choosing the L1 origin of the next L2 block ([`L1OriginSelector`]),
+//! building its payload attributes ([`build_attributes`], [`prepare_attributes`]) and checking
+//! them as op-reth's Engine API would ([`validate_attributes`]), since the in-process engine
+//! handle skips those checks.
+
+mod attributes;
+mod origin;
+
+pub use attributes::{
+    build_attributes, prepare_attributes, validate_attributes, AttributesError,
+    AttributesValidationError, BuiltAttributes, SEQUENCER_FEE_VAULT,
+};
+pub use origin::{
+    L1OriginSelector, OriginError, SequencerL1, SequencerL1Error, DEFAULT_SEQUENCER_CONF_DEPTH,
+};
