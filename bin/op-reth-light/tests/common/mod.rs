@@ -51,7 +51,12 @@ pub type Handle = NodeHandleFor<OpNode>;
 /// An L2 chain of chain id 901 with every fork through Granite at genesis; its timestamp is the
 /// scripted L1's genesis timestamp.
 pub fn chain_spec(l2_time: u64) -> Arc<OpChainSpec> {
-    let genesis = serde_json::json!({
+    Arc::new(OpChainSpec::from_genesis(serde_json::from_value(genesis_json(l2_time)).unwrap()))
+}
+
+/// The genesis document of [`chain_spec`].
+pub fn genesis_json(l2_time: u64) -> serde_json::Value {
+    serde_json::json!({
         "config": {
             "chainId": 901, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0,
             "eip158Block": 0, "byzantiumBlock": 0, "constantinopleBlock": 0,
@@ -66,8 +71,7 @@ pub fn chain_spec(l2_time: u64) -> Arc<OpChainSpec> {
         "nonce": "0x0", "timestamp": format!("{l2_time:#x}"), "extraData": "0x",
         "gasLimit": "0x1c9c380", "difficulty": "0x0",
         "mixHash": B256::ZERO, "coinbase": Address::ZERO, "alloc": {}, "number": "0x0"
-    });
-    Arc::new(OpChainSpec::from_genesis(serde_json::from_value(genesis).unwrap()))
+    })
 }
 
 /// The scripted L1, the scripted source, the chain and its rollup.json.

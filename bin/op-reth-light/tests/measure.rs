@@ -1,0 +1,206 @@
+//! Measurements, not tests: they print figures and assert nothing about time. Run them with
+//!
+//! ```sh
+//! cargo test --manifest-path bin/op-reth-light/Cargo.toml --test measure -- --ignored --nocapture --test-threads 1
+//! ```
+//!
+//! The book's "In-process vs a separate rollup node" chapter holds the figures of a run.
+
+mod common;
+
+use alloy_rpc_types_engine::{ForkchoiceState, ForkchoiceUpdated};
+use common::*;
+use jsonrpsee::{core::client::ClientT, rpc_params};
+use op_alloy_rpc_types_engine::OpPayloadAttributes;
+use op_reth_light::args::FollowArgs;
+use reth_node_api::EngineApiMessageVersion;
+use reth_provider::BlockIdReader;
+use std::time::{Duration, Instant};
+
+/// Median and 99th percentile of `samples`.
+fn summary(mut samples: Vec<Duration>) -> (Duration, Duration) {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.99))
+}
+
+fn profile() -> &'static str {
+    if cfg!(debug_assertions) {
+        "test profile (debug, unoptimized)"
+    } else {
+        "release"
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement; run explicitly"]
+async fn forkchoice_update_in_process_vs_engine_api() -> eyre::Result<()> {
+    const UPDATES: usize = 1000;
+    let world = World::new().await;
+    let (a, _tasks) = world.launch(&world.dir.path().join("a"), None).await?;
+    world.build(&a, 0, 12, 1).await?;
+    let state = ForkchoiceState {
+        head_block_hash: world.block(&a, 12).hash,
+        safe_block_hash: world.block(&a, 10).hash,
+        finalized_block_hash: world.block(&a, 6).hash,
+    };
+    let engine = a.node.add_ons_handle.beacon_engine_handle.clone();
+    let auth = a.node.auth_server_handle().http_client();
+    // Warm both paths once.
+    engine.fork_choice_updated(state, None, EngineApiMessageVersion::V3).await?;
+    let _: ForkchoiceUpdated = auth
+        .request("engine_forkchoiceUpdatedV3", rpc_params![state, None::<OpPayloadAttributes>])
+        .await?;
+
+    let mut in_process = Vec::with_capacity(UPDATES);
+    let mut over_http = Vec::with_capacity(UPDATES);
+    for _ in 0..UPDATES {
+        let t = Instant::now();
+        let r = engine.fork_choice_updated(state, None, EngineApiMessageVersion::V3).await?;
+        in_process.push(t.elapsed());
+        assert!(r.is_valid());
+        let t = Instant::now();
+        let r: ForkchoiceUpdated = auth
+            .request("engine_forkchoiceUpdatedV3", rpc_params![state, None::<OpPayloadAttributes>])
+            .await?;
+        over_http.push(t.elapsed());
+        assert!(r.is_valid());
+    }
+    let (ip_med, ip_p99) = summary(in_process);
+    let (http_med, http_p99) = summary(over_http);
+    println!("forkchoice update, {UPDATES} each, alternating, {}:", profile());
+    println!("  in-process ConsensusEngineHandle: median {ip_med:?}, p99 {ip_p99:?}");
+    println!("  Engine API over HTTP with JWT:    median {http_med:?}, p99 {http_p99:?}");
+    println!(
+        "  ratio HTTP / in-process: median {:.1}x, p99 {:.1}x",
+        http_med.as_secs_f64() / ip_med.as_secs_f64(),
+        http_p99.as_secs_f64() / ip_p99.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Time from the source's safe head changing to B's safe label moving, `changes` times.
+async fn follow_latency(interval: Option<Duration>, changes: u64) -> eyre::Result<Vec<Duration>> {
+    let world = World::new().await;
+    let (a, _a_tasks) = world.launch(&world.dir.path().join("a"), None).await?;
+    let tip = changes + 10;
+    world.build(&a, 0, tip, 1).await?;
+    let args = FollowArgs { follow_interval: interval, ..world.follow_args() };
+    let (b, _b_tasks) = world.launch(&world.dir.path().join("b"), Some(args)).await?;
+    connect(&a, &b).await;
+    world.report(world.block(&a, tip), world.block(&a, 5), world.block(&a, 1));
+    let safe_is = |n: u64| {
+        let hash = world.block(&a, n).hash;
+        let provider = b.node.provider.clone();
+        move || provider.safe_block_num_hash().ok().flatten().is_some_and(|s| s.hash == hash)
+    };
+    let deadline = Instant::now() + PATIENCE;
+    while !safe_is(5)() {
+        assert!(Instant::now() < deadline, "B never applied the first safe head");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let mut samples = Vec::new();
+    let interval = interval.unwrap_or(Duration::from_secs(2 * world.rollup.block_time));
+    for n in 6..6 + changes {
+        // Changes arrive at any phase of the poll interval, not right after a tick.
+        let jitter = interval.mul_f64(((n * 7919) % 1000) as f64 / 1000.0);
+        tokio::time::sleep(jitter).await;
+        world.report(world.block(&a, tip), world.block(&a, n), world.block(&a, 1));
+        let started = Instant::now();
+        let reached = safe_is(n);
+        while !reached() {
+            assert!(started.elapsed() < PATIENCE, "B's safe head did not reach {n}");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        samples.push(started.elapsed());
+    }
+    Ok(samples)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement; run explicitly"]
+async fn follow_latency_at_250ms_and_default_interval() -> eyre::Result<()> {
+    const CHANGES: u64 = 100;
+    for (label, interval) in [("250 ms", Some(Duration::from_millis(250))), ("default (4 s)", None)]
+    {
+        let (median, p99) = summary(follow_latency(interval, CHANGES).await?);
+        println!(
+            "follow latency, interval {label}, {CHANGES} safe-head changes, {}: median {median:?}, p99 {p99:?}",
+            profile()
+        );
+    }
+    Ok(())
+}
+
+/// Resident set size of process `pid`, KiB.
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement; run explicitly"]
+async fn resident_memory_with_and_without_the_light_cl() -> eyre::Result<()> {
+    let world = World::new().await;
+    let genesis_path = world.dir.path().join("genesis.json");
+    std::fs::write(
+        &genesis_path,
+        serde_json::to_string(&genesis_json(world.l1.block(0).timestamp))?,
+    )?;
+    let genesis = world.rollup.genesis_l2_ref();
+    world.report(genesis, genesis, genesis);
+    let mut figures = Vec::new();
+    for follow in [false, true] {
+        let datadir = world.dir.path().join(format!("node-{follow}"));
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_op-reth-light"));
+        cmd.args(["node", "--chain"]).arg(&genesis_path).arg("--datadir").arg(&datadir).args([
+            "--disable-discovery",
+            "--port",
+            "0",
+            "--http",
+            "--http.port",
+            "0",
+            "--authrpc.port",
+            "0",
+            "--ws.port",
+            "0",
+            "--log.stdout.filter",
+            "error",
+        ]);
+        if follow {
+            cmd.arg("--rollup.follow-source").arg(world.source.server.url().as_str());
+            cmd.arg("--rollup.l1-rpc").arg(world.l1.server.url().as_str());
+            cmd.arg("--rollup.config").arg(&world.rollup_path);
+            cmd.args(["--rollup.follow-interval", "250ms"]);
+        }
+        let mut child =
+            cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn()?;
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        let samples: Vec<u64> = {
+            let mut v = Vec::new();
+            for _ in 0..10 {
+                v.extend(rss_kib(child.id()));
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            v
+        };
+        let _ = child.kill();
+        let _ = child.wait();
+        let mean = samples.iter().sum::<u64>() / samples.len().max(1) as u64;
+        figures.push(mean);
+        println!(
+            "resident memory after 20 s, light CL {}: {} MiB",
+            if follow { "on " } else { "off" },
+            mean / 1024
+        );
+    }
+    println!(
+        "resident memory the light CL adds ({}): {} MiB",
+        profile(),
+        (figures[1] as i64 - figures[0] as i64) / 1024
+    );
+    Ok(())
+}
