@@ -24,11 +24,24 @@ pub enum BlobFeeError {
     /// The L1 header has blob fields but the schedule has no blob parameters at its time.
     #[error("L1 block at timestamp {0} has excess blob gas, but no blob parameters are scheduled")]
     NoParams(u64),
+    /// A schedule entry has a blob base fee update fraction of 0 (the fee formula divides by it).
+    #[error("blob parameters activating at L1 timestamp {0} have an update fraction of 0")]
+    ZeroUpdateFraction(u64),
 }
 
 impl L1BlobSchedule {
-    /// A schedule from `(activation L1 timestamp, parameters)` entries, in any order.
-    pub fn new(mut entries: Vec<(u64, BlobParams)>) -> Self {
+    /// A schedule from `(activation L1 timestamp, parameters)` entries, in any order. An entry
+    /// with an update fraction of 0 is refused ([`BlobFeeError::ZeroUpdateFraction`]): the blob
+    /// base fee divides by it.
+    pub fn new(entries: Vec<(u64, BlobParams)>) -> Result<Self, BlobFeeError> {
+        if let Some((t, _)) = entries.iter().find(|(_, p)| p.update_fraction == 0) {
+            return Err(BlobFeeError::ZeroUpdateFraction(*t));
+        }
+        Ok(Self::sorted(entries))
+    }
+
+    /// Sorts entries already known to be valid.
+    fn sorted(mut entries: Vec<(u64, BlobParams)>) -> Self {
         entries.sort_by_key(|(t, _)| *t);
         Self { entries }
     }
@@ -36,7 +49,7 @@ impl L1BlobSchedule {
     /// Ethereum mainnet: Cancun, Prague, Osaka and the BPO1/BPO2 steps (timestamps as in
     /// alloy-hardforks 0.4.7, `ethereum/mainnet.rs`).
     pub fn mainnet() -> Self {
-        Self::new(vec![
+        Self::sorted(vec![
             (1_710_338_135, BlobParams::cancun()),
             (1_746_612_311, BlobParams::prague()),
             (1_764_798_551, BlobParams::osaka()),
@@ -48,7 +61,7 @@ impl L1BlobSchedule {
     /// Sepolia: Cancun, Prague, Osaka and the BPO1/BPO2 steps (timestamps as in
     /// alloy-hardforks 0.4.7, `ethereum/sepolia.rs`).
     pub fn sepolia() -> Self {
-        Self::new(vec![
+        Self::sorted(vec![
             (1_706_655_072, BlobParams::cancun()),
             (1_741_159_776, BlobParams::prague()),
             (1_760_427_360, BlobParams::osaka()),
@@ -139,9 +152,23 @@ mod tests {
         assert_eq!(sep.params_at(1_741_159_776), Some(BlobParams::prague()));
         assert_eq!(L1BlobSchedule::for_chain_id(17000), None);
         let custom =
-            L1BlobSchedule::new(vec![(50, BlobParams::prague()), (10, BlobParams::cancun())]);
+            L1BlobSchedule::new(vec![(50, BlobParams::prague()), (10, BlobParams::cancun())])
+                .unwrap();
         assert_eq!(custom.entries()[0].0, 10);
         assert_eq!(custom.params_at(49), Some(BlobParams::cancun()));
+    }
+
+    #[test]
+    fn zero_update_fraction_is_refused() {
+        let zero = BlobParams { update_fraction: 0, ..BlobParams::prague() };
+        assert_eq!(
+            L1BlobSchedule::new(vec![(10, BlobParams::cancun()), (50, zero)]),
+            Err(BlobFeeError::ZeroUpdateFraction(50))
+        );
+        // The built-in schedules have none.
+        for s in [L1BlobSchedule::mainnet(), L1BlobSchedule::sepolia()] {
+            assert!(s.entries().iter().all(|(_, p)| p.update_fraction != 0));
+        }
     }
 
     #[test]

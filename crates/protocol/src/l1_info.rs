@@ -55,8 +55,15 @@ impl L1InfoLayout {
     /// first Isthmus block Ecotone, the first Jovian block Isthmus (when forks share an activation
     /// time, the layout of the last fork active before it). A fork active from genesis has no such
     /// block.
-    pub fn for_block(config: &RollupConfig, l2_timestamp: u64) -> Self {
-        [
+    ///
+    /// Interop changes the L1 info deposit and is not supported: any block with Interop active
+    /// (its activation block and every block after it) is an error
+    /// ([`L1InfoBuildError::InteropUnsupported`]), never a guessed layout.
+    pub fn for_block(config: &RollupConfig, l2_timestamp: u64) -> Result<Self, L1InfoBuildError> {
+        if config.is_active(Fork::Interop, l2_timestamp) {
+            return Err(L1InfoBuildError::InteropUnsupported(l2_timestamp));
+        }
+        Ok([
             (Fork::Jovian, Self::Jovian),
             (Fork::Isthmus, Self::Isthmus),
             (Fork::Ecotone, Self::Ecotone),
@@ -66,7 +73,7 @@ impl L1InfoLayout {
             config.is_active(*fork, l2_timestamp)
                 && !config.is_activation_block(*fork, l2_timestamp)
         })
-        .map_or(Self::Bedrock, |(_, layout)| layout)
+        .map_or(Self::Bedrock, |(_, layout)| layout))
     }
 
     fn from_selector(selector: &[u8]) -> Option<Self> {
@@ -272,12 +279,16 @@ pub enum L1InfoBuildError {
     /// The system config's scalar is not a valid post-Ecotone scalar.
     #[error("system config scalar: {0}")]
     Scalar(#[from] ScalarError),
+    /// Interop is active at the L2 block's timestamp; its L1 info deposit is not supported.
+    #[error("L2 block at {0} has Interop active; its L1 info deposit is not supported")]
+    InteropUnsupported(u64),
 }
 
 impl L1BlockInfo {
     /// The L1 info of the L2 block at `l2_timestamp` with sequence number `sequence_number`,
     /// from its L1 origin (`l1_header`, whose hash is `l1_hash`) and the system config in force:
-    /// layout by [`L1InfoLayout::for_block`], blob base fee by `blob_schedule`.
+    /// layout by [`L1InfoLayout::for_block`] (an error under Interop), blob base fee by
+    /// `blob_schedule`.
     pub fn from_l1_origin<H: BlockHeader>(
         config: &RollupConfig,
         blob_schedule: &L1BlobSchedule,
@@ -287,7 +298,7 @@ impl L1BlockInfo {
         system_config: &SystemConfig,
         sequence_number: u64,
     ) -> Result<Self, L1InfoBuildError> {
-        let layout = L1InfoLayout::for_block(config, l2_timestamp);
+        let layout = L1InfoLayout::for_block(config, l2_timestamp)?;
         let base_fee =
             l1_header.base_fee_per_gas().ok_or(L1InfoBuildError::NoBaseFee(l1_header.number()))?;
         let mut info = Self {
@@ -322,6 +333,14 @@ impl L1BlockInfo {
     }
 }
 
+/// An ABI word (32 bytes) holding a `uint64`, or `None` when any of its high 24 bytes is set.
+pub(crate) fn word_u64(word: &[u8; 32]) -> Option<u64> {
+    if word[..24].iter().any(|b| *b != 0) {
+        return None;
+    }
+    Some(u64::from_be_bytes(word[24..].try_into().expect("eight bytes")))
+}
+
 /// Reads fixed-size big-endian fields; lengths are checked before use.
 struct Reader<'a>(&'a [u8]);
 
@@ -336,11 +355,7 @@ impl Reader<'_> {
     }
     /// An ABI word that must hold a `uint64`.
     fn word_u64(&mut self, name: &'static str) -> Result<u64, L1InfoError> {
-        let w = self.word();
-        if w[..24].iter().any(|b| *b != 0) {
-            return Err(L1InfoError::Overflow(name));
-        }
-        Ok(u64::from_be_bytes(w[24..].try_into().expect("8 bytes")))
+        word_u64(&self.word()).ok_or(L1InfoError::Overflow(name))
     }
     fn u32(&mut self) -> u32 {
         u32::from_be_bytes(self.take())
@@ -505,25 +520,29 @@ mod tests {
             .unwrap()
     }
 
+    fn layout(c: &RollupConfig, t: u64) -> L1InfoLayout {
+        L1InfoLayout::for_block(c, t).unwrap()
+    }
+
     #[test]
     fn activation_blocks_use_the_previous_layout() {
         let c = op_mainnet();
         let (ecotone, isthmus, jovian) = (1710374401, 1746806401, 1764691201);
-        assert_eq!(L1InfoLayout::for_block(&c, ecotone - 2), L1InfoLayout::Bedrock);
-        assert_eq!(L1InfoLayout::for_block(&c, ecotone), L1InfoLayout::Bedrock);
-        assert_eq!(L1InfoLayout::for_block(&c, ecotone + 2), L1InfoLayout::Ecotone);
-        assert_eq!(L1InfoLayout::for_block(&c, isthmus), L1InfoLayout::Ecotone);
-        assert_eq!(L1InfoLayout::for_block(&c, isthmus + 2), L1InfoLayout::Isthmus);
-        assert_eq!(L1InfoLayout::for_block(&c, jovian), L1InfoLayout::Isthmus);
-        assert_eq!(L1InfoLayout::for_block(&c, jovian + 2), L1InfoLayout::Jovian);
+        assert_eq!(layout(&c, ecotone - 2), L1InfoLayout::Bedrock);
+        assert_eq!(layout(&c, ecotone), L1InfoLayout::Bedrock);
+        assert_eq!(layout(&c, ecotone + 2), L1InfoLayout::Ecotone);
+        assert_eq!(layout(&c, isthmus), L1InfoLayout::Ecotone);
+        assert_eq!(layout(&c, isthmus + 2), L1InfoLayout::Isthmus);
+        assert_eq!(layout(&c, jovian), L1InfoLayout::Isthmus);
+        assert_eq!(layout(&c, jovian + 2), L1InfoLayout::Jovian);
         // The real blocks of the decoding tests.
-        assert_eq!(L1InfoLayout::for_block(&c, 1724928889), L1InfoLayout::Ecotone); // 124665056
+        assert_eq!(layout(&c, 1724928889), L1InfoLayout::Ecotone); // 124665056
 
         // Isthmus and Jovian at the same time: the activation block is Ecotone.
         let mut both = c.clone();
         both.forks.jovian_time = Some(isthmus);
-        assert_eq!(L1InfoLayout::for_block(&both, isthmus), L1InfoLayout::Ecotone);
-        assert_eq!(L1InfoLayout::for_block(&both, isthmus + 2), L1InfoLayout::Jovian);
+        assert_eq!(layout(&both, isthmus), L1InfoLayout::Ecotone);
+        assert_eq!(layout(&both, isthmus + 2), L1InfoLayout::Jovian);
 
         // Forks active at genesis have no activation block.
         let mut genesis = c;
@@ -538,7 +557,41 @@ mod tests {
             genesis.forks = f;
         }
         genesis.forks.regolith_time = Some(0);
-        assert_eq!(L1InfoLayout::for_block(&genesis, 1002), L1InfoLayout::Jovian);
+        assert_eq!(layout(&genesis, 1002), L1InfoLayout::Jovian);
+    }
+
+    /// Interop is refused on its activation block and on every block after it, never given a
+    /// layout.
+    #[test]
+    fn interop_is_refused_from_activation_on() {
+        let mut c = op_mainnet();
+        let interop = 1_800_000_001;
+        c.forks.interop_time = Some(interop);
+        assert_eq!(layout(&c, interop - 2), L1InfoLayout::Jovian);
+        for t in [interop, interop + 2, interop + 1_000_000] {
+            let err = L1InfoLayout::for_block(&c, t).unwrap_err();
+            assert_eq!(err, L1InfoBuildError::InteropUnsupported(t));
+            assert!(err.to_string().contains("Interop"), "{err}");
+        }
+        let header = alloy_consensus::Header {
+            base_fee_per_gas: Some(7),
+            excess_blob_gas: Some(0),
+            timestamp: interop,
+            ..Default::default()
+        };
+        let sys = c.genesis_system_config().unwrap();
+        assert_eq!(
+            L1BlockInfo::from_l1_origin(
+                &c,
+                &crate::L1BlobSchedule::mainnet(),
+                interop + 20,
+                &header,
+                B256::ZERO,
+                &sys,
+                0
+            ),
+            Err(L1InfoBuildError::InteropUnsupported(interop + 20))
+        );
     }
 
     /// OP Mainnet L2 block 124665056 (tx 0x312e290c…): its L1 info deposit rebuilt from its L1

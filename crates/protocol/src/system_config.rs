@@ -1,7 +1,7 @@
 //! The system config over time: the genesis config, `ConfigUpdate` logs of the L1 SystemConfig
 //! contract, the Ecotone scalar encoding, and rebuilding an L2 block's config from the block.
 
-use crate::{Fork, L1BlockInfo, L1InfoLayout, RollupConfig, SystemConfig};
+use crate::{l1_info::word_u64, Fork, L1BlockInfo, L1InfoLayout, RollupConfig, SystemConfig};
 use alloy_consensus::{BlockHeader, TxReceipt};
 use alloy_primitives::{b256, Address, Log, B256, B64};
 use op_alloy_consensus::{decode_holocene_extra_data, decode_jovian_extra_data, EIP1559ParamError};
@@ -25,32 +25,52 @@ pub struct EcotoneScalars {
 /// A system config scalar that is not a valid post-Ecotone encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ScalarError {
-    /// Version 1 with non-zero bytes in its padding.
-    #[error("version 1 scalar has non-zero padding")]
-    DirtyPadding,
+    /// Version 0 or 1 with non-zero bytes in its padding (bytes 1..28 for version 0, 1..24 for
+    /// version 1).
+    #[error("version {0} scalar has non-zero padding")]
+    DirtyPadding(u8),
     /// A version byte other than 0 and 1.
     #[error("unknown scalar version {0}")]
     UnknownVersion(u8),
 }
 
-/// Decodes a post-Ecotone scalar (`system-config.md` §Post-Ecotone Scalar Encoding).
+impl EcotoneScalars {
+    /// Checks that `scalar` is a valid post-Ecotone encoding: version 0 with bytes 1..28 zero, or
+    /// version 1 with bytes 1..24 zero (op-node `CheckEcotoneL1SystemConfigScalar`, kona
+    /// `check_ecotone_l1_system_config_scalar`). From Ecotone, a fee-scalars `ConfigUpdate` whose
+    /// scalar fails this check is ignored ([`SystemConfig::apply`]).
+    pub fn check_encoding(scalar: B256) -> Result<(), ScalarError> {
+        match scalar[0] {
+            0 if scalar[1..28].iter().any(|b| *b != 0) => Err(ScalarError::DirtyPadding(0)),
+            1 if scalar[1..24].iter().any(|b| *b != 0) => Err(ScalarError::DirtyPadding(1)),
+            0 | 1 => Ok(()),
+            v => Err(ScalarError::UnknownVersion(v)),
+        }
+    }
+}
+
+/// Decodes a post-Ecotone scalar for the L1 attributes deposit (`system-config.md`
+/// §Post-Ecotone Scalar Encoding; op-node `SystemConfig.EcotoneScalars`).
 ///
 /// Version 0: blob scalar 0, base scalar in bytes 28..32; non-zero padding gives a base scalar of
-/// `u32::MAX` (as the spec and op-node require). Version 1: blob scalar in bytes 24..28, base
-/// scalar in bytes 28..32, bytes 1..24 zero.
+/// `u32::MAX` (as the spec and op-node require when building L1 info). Version 1: blob scalar in
+/// bytes 24..28, base scalar in bytes 28..32, bytes 1..24 zero. This lenient reading is only for
+/// building L1 info; applying a `ConfigUpdate` uses the strict
+/// [`EcotoneScalars::check_encoding`].
 pub fn decode_ecotone_scalar(scalar: B256) -> Result<EcotoneScalars, ScalarError> {
     let word =
         |r: std::ops::Range<usize>| u32::from_be_bytes(scalar[r].try_into().expect("four bytes"));
-    match scalar[0] {
-        0 if scalar[1..28].iter().any(|b| *b != 0) => {
+    match EcotoneScalars::check_encoding(scalar) {
+        Err(ScalarError::DirtyPadding(0)) => {
             Ok(EcotoneScalars { base_fee_scalar: u32::MAX, blob_base_fee_scalar: 0 })
         }
-        0 => Ok(EcotoneScalars { base_fee_scalar: word(28..32), blob_base_fee_scalar: 0 }),
-        1 if scalar[1..24].iter().any(|b| *b != 0) => Err(ScalarError::DirtyPadding),
-        1 => {
+        Err(e) => Err(e),
+        Ok(()) if scalar[0] == 0 => {
+            Ok(EcotoneScalars { base_fee_scalar: word(28..32), blob_base_fee_scalar: 0 })
+        }
+        Ok(()) => {
             Ok(EcotoneScalars { base_fee_scalar: word(28..32), blob_base_fee_scalar: word(24..28) })
         }
-        v => Err(ScalarError::UnknownVersion(v)),
     }
 }
 
@@ -151,10 +171,10 @@ impl ConfigUpdate {
         if data.len() != 64 + expected_len {
             return Err(bad("wrong data length"));
         }
-        if word_u64(&data[..32]) != Some(32) {
+        if word_u64(&B256::from_slice(&data[..32])) != Some(32) {
             return Err(bad("invalid pointer field"));
         }
-        if word_u64(&data[32..64]) != Some(expected_len as u64) {
+        if word_u64(&B256::from_slice(&data[32..64])) != Some(expected_len as u64) {
             return Err(bad("invalid length field"));
         }
         let payload = &data[64..];
@@ -168,13 +188,28 @@ impl ConfigUpdate {
         Ok(match update_type {
             0 => Self::Batcher(address()?),
             1 => Self::FeeScalars { overhead: word, scalar: B256::from_slice(&payload[32..64]) },
-            2 => Self::GasLimit(word_u64(&word[..]).ok_or_else(|| bad("gas limit over 64 bits"))?),
+            2 => Self::GasLimit(word_u64(&word).ok_or_else(|| bad("gas limit over 64 bits"))?),
             3 => Self::UnsafeBlockSigner(address()?),
-            4 => Self::Eip1559Params(B64::from_slice(&word[24..])),
-            5 => Self::OperatorFeeParams(word),
-            6 => Self::MinBaseFee(
-                word_u64(&word[..]).ok_or_else(|| bad("min base fee over 64 bits"))?,
-            ),
+            4 => {
+                // `(denominator << 32) | elasticity`, as op-node parses it.
+                if word[..24].iter().any(|b| *b != 0) {
+                    return Err(bad("EIP-1559 params over 64 bits"));
+                }
+                let denominator = u32::from_be_bytes(word[24..28].try_into().expect("4 bytes"));
+                let elasticity = u32::from_be_bytes(word[28..32].try_into().expect("4 bytes"));
+                if denominator == 0 && elasticity != 0 {
+                    return Err(bad("EIP-1559 denominator 0 with a non-zero elasticity"));
+                }
+                Self::Eip1559Params(B64::from_slice(&word[24..]))
+            }
+            5 => {
+                // `(scalar << 64) | constant`: a u32 and a u64.
+                if word[..20].iter().any(|b| *b != 0) {
+                    return Err(bad("operator fee params over 96 bits"));
+                }
+                Self::OperatorFeeParams(word)
+            }
+            6 => Self::MinBaseFee(word_u64(&word).ok_or_else(|| bad("min base fee over 64 bits"))?),
             _ => {
                 if word[..30].iter().any(|b| *b != 0) {
                     return Err(bad("DA footprint gas scalar over 16 bits"));
@@ -183,14 +218,6 @@ impl ConfigUpdate {
             }
         })
     }
-}
-
-/// An ABI word holding a `uint64`, or `None` when high bits are set.
-fn word_u64(word: &[u8]) -> Option<u64> {
-    if word[..24].iter().any(|b| *b != 0) {
-        return None;
-    }
-    Some(u64::from_be_bytes(word[24..32].try_into().expect("eight bytes")))
 }
 
 /// Why an L2 block's system config cannot be rebuilt.
@@ -231,7 +258,8 @@ impl SystemConfig {
         )
     }
 
-    /// The DA footprint gas scalar written into Jovian L1 info (0 or unset reads as 400).
+    /// The DA footprint gas scalar written into Jovian L1 info: the stored value, with 0 or unset
+    /// read as 400 (op-node `DAFootprintGasScalarDefault`; the config itself keeps the 0).
     pub fn da_footprint_gas_scalar_or_default(&self) -> u16 {
         match self.da_footprint_gas_scalar {
             Some(0) | None => DEFAULT_DA_FOOTPRINT_GAS_SCALAR,
@@ -240,14 +268,16 @@ impl SystemConfig {
     }
 
     /// Applies one update. `ecotone_active` is whether Ecotone is active at the L1 block's
-    /// timestamp (as op-node and kona compare it): from then on a fee-scalar update with an
-    /// invalid versioned scalar is ignored and the overhead is zeroed.
+    /// timestamp (as op-node and kona compare it): from then on a fee-scalar update whose scalar
+    /// fails [`EcotoneScalars::check_encoding`] (unknown version, or non-zero padding in version 0
+    /// or 1) is ignored and the old scalar kept; a valid one zeroes the overhead. Values are
+    /// stored as the log carries them (a DA footprint gas scalar of 0 stays 0).
     pub fn apply(&mut self, update: ConfigUpdate, ecotone_active: bool) {
         match update {
             ConfigUpdate::Batcher(a) => self.batcher_addr = a,
             ConfigUpdate::FeeScalars { overhead, scalar } => {
                 if ecotone_active {
-                    if decode_ecotone_scalar(scalar).is_err() {
+                    if EcotoneScalars::check_encoding(scalar).is_err() {
                         return;
                     }
                     self.overhead = B256::ZERO;
@@ -261,10 +291,7 @@ impl SystemConfig {
             ConfigUpdate::Eip1559Params(p) => self.eip1559_params = Some(p),
             ConfigUpdate::OperatorFeeParams(p) => self.operator_fee_params = Some(p),
             ConfigUpdate::MinBaseFee(f) => self.min_base_fee = Some(f),
-            ConfigUpdate::DaFootprintGasScalar(s) => {
-                self.da_footprint_gas_scalar =
-                    Some(if s == 0 { DEFAULT_DA_FOOTPRINT_GAS_SCALAR } else { s })
-            }
+            ConfigUpdate::DaFootprintGasScalar(s) => self.da_footprint_gas_scalar = Some(s),
         }
     }
 
@@ -344,12 +371,8 @@ impl SystemConfig {
         let number = header.number();
         let extra = header.extra_data();
         let err = |source| SystemConfigError::ExtraData { number, source };
-        let params = |d: u32, e: u32| {
-            let mut b = [0u8; 8];
-            b[..4].copy_from_slice(&d.to_be_bytes());
-            b[4..].copy_from_slice(&e.to_be_bytes());
-            B64::from(b)
-        };
+        let params =
+            |d: u32, e: u32| B64::from(((u64::from(d) << 32) | u64::from(e)).to_be_bytes());
         if config.is_active(Fork::Jovian, t) {
             let (elasticity, denominator, min_base_fee) =
                 decode_jovian_extra_data(extra).map_err(err)?;
@@ -418,15 +441,55 @@ mod tests {
             decode_ecotone_scalar(v0).unwrap(),
             EcotoneScalars { base_fee_scalar: 684000, blob_base_fee_scalar: 0 }
         );
+        assert_eq!(EcotoneScalars::check_encoding(v0), Ok(()));
+        assert_eq!(EcotoneScalars::check_encoding(OP_MAINNET_SCALAR), Ok(()));
+        // Version 0 with dirty padding: u32::MAX when building L1 info, invalid for an update.
         let mut dirty = v0;
         dirty[5] = 1;
         assert_eq!(decode_ecotone_scalar(dirty).unwrap().base_fee_scalar, u32::MAX);
+        assert_eq!(EcotoneScalars::check_encoding(dirty), Err(ScalarError::DirtyPadding(0)));
+        let mut dirty_last = v0;
+        dirty_last[27] = 1; // last padding byte of version 0
+        assert_eq!(EcotoneScalars::check_encoding(dirty_last), Err(ScalarError::DirtyPadding(0)));
         let mut dirty1 = OP_MAINNET_SCALAR;
         dirty1[3] = 1;
-        assert_eq!(decode_ecotone_scalar(dirty1), Err(ScalarError::DirtyPadding));
+        assert_eq!(decode_ecotone_scalar(dirty1), Err(ScalarError::DirtyPadding(1)));
+        assert_eq!(EcotoneScalars::check_encoding(dirty1), Err(ScalarError::DirtyPadding(1)));
         let mut v2 = OP_MAINNET_SCALAR;
         v2[0] = 2;
         assert_eq!(decode_ecotone_scalar(v2), Err(ScalarError::UnknownVersion(2)));
+        assert_eq!(EcotoneScalars::check_encoding(v2), Err(ScalarError::UnknownVersion(2)));
+    }
+
+    #[test]
+    fn refuses_eip1559_and_operator_fee_params_out_of_range() {
+        let data = |r: Result<ConfigUpdate, ConfigUpdateError>| match r {
+            Err(ConfigUpdateError::Data { reason, .. }) => reason,
+            other => panic!("expected a data error, got {other:?}"),
+        };
+        let mut wide = [0u8; 32];
+        wide[23] = 1;
+        wide[31] = 6;
+        assert_eq!(
+            data(ConfigUpdate::decode(&update_log(4, &wide))),
+            "EIP-1559 params over 64 bits"
+        );
+        let zero_denominator = word(&[0, 0, 0, 0, 0, 0, 0, 6]);
+        assert_eq!(
+            data(ConfigUpdate::decode(&update_log(4, &zero_denominator))),
+            "EIP-1559 denominator 0 with a non-zero elasticity"
+        );
+        let both_zero = word(&[0u8; 8]);
+        assert_eq!(
+            ConfigUpdate::decode(&update_log(4, &both_zero)).unwrap(),
+            ConfigUpdate::Eip1559Params(B64::ZERO)
+        );
+        let mut operator = [0u8; 32];
+        operator[19] = 1;
+        assert_eq!(
+            data(ConfigUpdate::decode(&update_log(5, &operator))),
+            "operator fee params over 96 bits"
+        );
     }
 
     #[test]
@@ -516,7 +579,12 @@ mod tests {
         let mut sys = base_config();
         sys.update_with_receipts(&receipts, SYSCFG, true).unwrap();
         assert_eq!(sys.gas_limit, 50_000_000);
-        assert_eq!(sys.da_footprint_gas_scalar, Some(DEFAULT_DA_FOOTPRINT_GAS_SCALAR));
+        // A DA footprint gas scalar of 0 is stored as 0 (as op-node does); only L1 info reads it
+        // as the default.
+        assert_eq!(sys.da_footprint_gas_scalar, Some(0));
+        assert_eq!(sys.da_footprint_gas_scalar_or_default(), DEFAULT_DA_FOOTPRINT_GAS_SCALAR);
+        sys.apply(ConfigUpdate::DaFootprintGasScalar(139), true);
+        assert_eq!(sys.da_footprint_gas_scalar_or_default(), 139);
 
         // A malformed update in a successful receipt halts, naming its position.
         let mut broken = gas(60_000_000);
@@ -543,6 +611,24 @@ mod tests {
         assert_eq!((sys.overhead, sys.scalar), (B256::ZERO, OP_MAINNET_SCALAR));
         sys.apply(ConfigUpdate::FeeScalars { overhead, scalar: invalid }, true);
         assert_eq!(sys.scalar, OP_MAINNET_SCALAR, "invalid post-Ecotone scalar is ignored");
+        // Version 0 with non-zero padding: ignored after Ecotone, as op-node's
+        // `CheckEcotoneL1SystemConfigScalar` and kona's `check_ecotone_l1_system_config_scalar`
+        // reject it (decoding it for L1 info would give a base fee scalar of u32::MAX).
+        let mut dirty_v0 = B256::from(word(&684000u32.to_be_bytes()));
+        dirty_v0[10] = 0x80;
+        sys.apply(ConfigUpdate::FeeScalars { overhead, scalar: dirty_v0 }, true);
+        assert_eq!((sys.overhead, sys.scalar), (B256::ZERO, OP_MAINNET_SCALAR), "dirty v0 ignored");
+        // The same update through a receipt, as the sequencer sees it.
+        let log = update_log(1, &[overhead.0, dirty_v0.0].concat());
+        sys.update_with_receipts(&[receipt(true, vec![log])], SYSCFG, true).unwrap();
+        assert_eq!(sys.scalar, OP_MAINNET_SCALAR);
+        // Before Ecotone it is taken as is.
+        sys.apply(ConfigUpdate::FeeScalars { overhead, scalar: dirty_v0 }, false);
+        assert_eq!((sys.overhead, sys.scalar), (overhead, dirty_v0));
+        // A clean version 0 scalar is accepted after Ecotone.
+        let v0 = B256::from(word(&684000u32.to_be_bytes()));
+        sys.apply(ConfigUpdate::FeeScalars { overhead, scalar: v0 }, true);
+        assert_eq!((sys.overhead, sys.scalar), (B256::ZERO, v0));
     }
 
     /// OP Mainnet L2 block 124665056: its system config rebuilt from its L1 info deposit.

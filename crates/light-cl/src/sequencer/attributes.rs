@@ -15,9 +15,8 @@ use op_alloy_rpc_types_engine::OpPayloadAttributes;
 pub const SEQUENCER_FEE_VAULT: Address = address!("0x4200000000000000000000000000000000000011");
 
 /// Forks whose activation block carries network-upgrade transactions, which this builder does not
-/// have.
-const UPGRADE_TX_FORKS: [Fork; 5] =
-    [Fork::Ecotone, Fork::Fjord, Fork::Isthmus, Fork::Jovian, Fork::Interop];
+/// have. (Interop is refused on every block, see [`AttributesError::InteropUnsupported`].)
+const UPGRADE_TX_FORKS: [Fork; 4] = [Fork::Ecotone, Fork::Fjord, Fork::Isthmus, Fork::Jovian];
 
 /// Payload attributes of the next L2 block and what they were built from.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +38,11 @@ pub enum AttributesError {
     /// Sequencing before Regolith is not supported.
     #[error("L2 block at {0} is before Regolith; sequencing it is not supported")]
     PreRegolith(u64),
+    /// Interop is active at the block's timestamp: its activation block needs upgrade
+    /// transactions and its blocks a different L1 info deposit, neither of which this builder
+    /// has.
+    #[error("L2 block at {0} has Interop active; sequencing Interop blocks is not supported")]
+    InteropUnsupported(u64),
     /// The block activates a fork whose upgrade transactions the builder does not have.
     #[error("L2 block at {timestamp} activates {fork:?}, which needs network-upgrade transactions this builder does not have")]
     UpgradeBlock {
@@ -113,7 +117,8 @@ pub enum AttributesError {
 ///
 /// A new epoch applies the origin's `ConfigUpdate` logs first; one that cannot be parsed is an
 /// error, as in op-node and kona (the spec says to skip it). A block that activates Ecotone,
-/// Fjord, Isthmus, Jovian or Interop is refused ([`AttributesError::UpgradeBlock`]).
+/// Fjord, Isthmus or Jovian is refused ([`AttributesError::UpgradeBlock`]), and so is every block
+/// with Interop active, its activation block included ([`AttributesError::InteropUnsupported`]).
 pub fn build_attributes(
     config: &RollupConfig,
     blob_schedule: &L1BlobSchedule,
@@ -128,6 +133,9 @@ pub fn build_attributes(
         .ok_or(AttributesError::Overflow("L2 timestamp"))?;
     if !config.is_active(Fork::Regolith, t) {
         return Err(AttributesError::PreRegolith(t));
+    }
+    if config.is_active(Fork::Interop, t) {
+        return Err(AttributesError::InteropUnsupported(t));
     }
     if let Some(fork) = UPGRADE_TX_FORKS.into_iter().find(|f| config.is_activation_block(*f, t)) {
         return Err(AttributesError::UpgradeBlock { fork, timestamp: t });
@@ -596,6 +604,23 @@ mod tests {
         let err = build_attributes(&f.config, &s, &parent, &f.sys, &origin, &[]).unwrap_err();
         assert_eq!(err, AttributesError::UpgradeBlock { fork: Fork::Isthmus, timestamp: isthmus });
         assert!(err.to_string().contains("Isthmus"));
+        // Interop: refused on its activation block and on every block after it.
+        let mut interop = f.config.clone();
+        let interop_time = L1_TIME + 13;
+        interop.forks.interop_time = Some(interop_time);
+        for (parent_time, t) in [
+            (interop_time - 2, interop_time),
+            (interop_time, interop_time + 2),
+            (interop_time + 998, interop_time + 1000),
+        ] {
+            let parent = parent_on(&f.origin, parent_time, 0);
+            let err = build_attributes(&interop, &s, &parent, &f.sys, &f.origin, &[]).unwrap_err();
+            assert_eq!(err, AttributesError::InteropUnsupported(t));
+            assert!(err.to_string().contains("Interop"), "{err}");
+        }
+        // The block before Interop still builds.
+        let parent = parent_on(&f.origin, interop_time - 4, 0);
+        build_attributes(&interop, &s, &parent, &f.sys, &f.origin, &[]).unwrap();
         // Pre-Regolith.
         let mut bedrock = f.config.clone();
         bedrock.forks = Default::default();

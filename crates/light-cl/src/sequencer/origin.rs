@@ -74,6 +74,9 @@ pub enum OriginError {
         /// The drift in force.
         max_drift: u64,
     },
+    /// The current origin's number is `u64::MAX`: there is no next L1 block number.
+    #[error("L1 block number after origin {0:?} overflows")]
+    NumberOverflow(BlockID),
 }
 
 /// Chooses the L1 origin of each next L2 block (op-node `FindL1Origin`, kona
@@ -111,10 +114,9 @@ impl<S: SequencerL1> L1OriginSelector<S> {
     /// The L1 origin for the L2 block built on `head`.
     pub async fn next_origin(&mut self, head: &L2BlockRef) -> Result<L1BlockRef, OriginError> {
         let current = self.current_origin(head).await?;
-        if self
-            .next
-            .is_some_and(|n| n.number != current.number + 1 || n.parent_hash != current.hash)
-        {
+        if self.next.is_some_and(|n| {
+            Some(n.number) != current.number.checked_add(1) || n.parent_hash != current.hash
+        }) {
             self.next = None;
         }
         let t = head.timestamp.saturating_add(self.config.block_time);
@@ -163,7 +165,8 @@ impl<S: SequencerL1> L1OriginSelector<S> {
 
     /// The L1 block after `current`, once confirmed deep enough; checked to descend from it.
     async fn fetch_next(&self, current: &L1BlockRef) -> Result<Option<L1BlockRef>, OriginError> {
-        let number = current.number + 1;
+        let number =
+            current.number.checked_add(1).ok_or(OriginError::NumberOverflow(current.id()))?;
         if self.conf_depth > 0 {
             if let Some(head) = self.l1.head().await? {
                 if number.saturating_add(self.conf_depth) > head.number {
@@ -395,5 +398,23 @@ pub(crate) mod tests {
             s.next_origin(&head_on(&wrong_number, 0)).await,
             Err(OriginError::CurrentOriginMissing(_))
         ));
+    }
+
+    #[tokio::test]
+    async fn origin_at_the_last_block_number_is_an_error_not_an_overflow() {
+        let last = L1BlockRef {
+            hash: B256::repeat_byte(0x42),
+            number: u64::MAX,
+            parent_hash: B256::repeat_byte(0x41),
+            timestamp: 1_000_000,
+        };
+        for depth in [0, DEFAULT_SEQUENCER_CONF_DEPTH] {
+            let l1 = FakeL1 { blocks: Mutex::new(vec![last]), ..Default::default() };
+            let mut s = L1OriginSelector::new(l1, config(true), depth);
+            assert_eq!(
+                s.next_origin(&head_on(&last, last.timestamp + 2000)).await,
+                Err(OriginError::NumberOverflow(last.id()))
+            );
+        }
     }
 }

@@ -1,0 +1,121 @@
+//! The client of the source's L2 execution RPC against a real loopback HTTP server: blocks come
+//! back as payloads, and a block that is not what it claims or not what was asked is refused.
+
+use alloy_consensus::Header;
+use alloy_eips::Encodable2718;
+use alloy_primitives::{Sealed, B256, U256};
+use alloy_rpc_types_eth::{Block, BlockTransactions};
+use light_cl_protocol::{L1BlockInfo, L1InfoLayout, L1_INFO_DEPOSITOR};
+use light_cl_rpc::{ElError, L2Client};
+use light_cl_tests::{Reply, RpcServer};
+use op_alloy_consensus::OpTxEnvelope;
+use serde_json::Value;
+use std::{sync::Arc, time::Duration};
+
+/// An RPC block of L2 height `number` whose first transaction is an L1 info deposit.
+fn rpc_block(number: u64) -> (B256, Value) {
+    let info = L1BlockInfo {
+        number: 100,
+        block_hash: B256::repeat_byte(7),
+        sequence_number: number % 6,
+        ..L1BlockInfo::empty(L1InfoLayout::Ecotone)
+    };
+    let deposit = OpTxEnvelope::Deposit(Sealed::new(info.deposit_tx()));
+    let header = Header {
+        number,
+        parent_hash: B256::repeat_byte(number as u8),
+        timestamp: 1000 + 2 * number,
+        gas_limit: 30_000_000,
+        ..Default::default()
+    };
+    let hash = header.hash_slow();
+    let tx = op_alloy_rpc_types::Transaction {
+        inner: alloy_rpc_types_eth::Transaction {
+            inner: alloy_consensus::transaction::Recovered::new_unchecked(
+                deposit,
+                L1_INFO_DEPOSITOR,
+            ),
+            block_hash: Some(hash),
+            block_number: Some(number),
+            transaction_index: Some(0),
+            effective_gas_price: Some(0),
+        },
+        deposit_nonce: Some(number),
+        deposit_receipt_version: None,
+    };
+    let block: Block<op_alloy_rpc_types::Transaction> = Block {
+        header: alloy_rpc_types_eth::Header {
+            hash,
+            inner: header,
+            total_difficulty: Some(U256::ZERO),
+            size: None,
+        },
+        uncles: vec![],
+        transactions: BlockTransactions::Full(vec![tx]),
+        withdrawals: None,
+    };
+    (hash, serde_json::to_value(block).unwrap())
+}
+
+async fn serve(
+    answer: impl Fn(&str, &Value) -> Reply + Send + Sync + 'static,
+) -> (RpcServer, L2Client) {
+    let server = RpcServer::start(Arc::new(answer)).await;
+    let client = L2Client::new(server.url(), Duration::from_secs(2));
+    (server, client)
+}
+
+#[tokio::test]
+async fn blocks_come_back_as_payloads() {
+    let (hash, block) = rpc_block(5);
+    let (_server, client) = serve(move |_, _| Reply::Result(block.clone())).await;
+    let got = client.block_by_number(5).await.unwrap().unwrap();
+    assert_eq!((got.hash, got.number), (hash, 5));
+    assert_eq!(got.parent_hash, B256::repeat_byte(5));
+    let v1 = got.payload.payload.as_v1();
+    assert_eq!(v1.block_hash, hash);
+    assert_eq!(v1.transactions.len(), 1);
+    let deposit = OpTxEnvelope::Deposit(Sealed::new(
+        L1BlockInfo {
+            number: 100,
+            block_hash: B256::repeat_byte(7),
+            sequence_number: 5,
+            ..L1BlockInfo::empty(L1InfoLayout::Ecotone)
+        }
+        .deposit_tx(),
+    ));
+    assert_eq!(v1.transactions[0], deposit.encoded_2718());
+    let by_hash = client.block_by_hash(hash).await.unwrap().unwrap();
+    assert_eq!(by_hash.hash, hash);
+}
+
+#[tokio::test]
+async fn a_block_that_is_not_what_it_claims_is_refused() {
+    let (_, mut block) = rpc_block(5);
+    block["hash"] = serde_json::to_value(B256::repeat_byte(0xee)).unwrap();
+    let (_server, client) = serve(move |_, _| Reply::Result(block.clone())).await;
+    assert!(matches!(client.block_by_number(5).await, Err(ElError::Mismatch { .. })));
+}
+
+#[tokio::test]
+async fn a_block_that_was_not_asked_for_is_refused() {
+    let (hash, block) = rpc_block(6);
+    let (_server, client) = serve(move |_, _| Reply::Result(block.clone())).await;
+    assert!(matches!(client.block_by_number(5).await, Err(ElError::Mismatch { .. })));
+    assert!(matches!(
+        client.block_by_hash(B256::repeat_byte(1)).await,
+        Err(ElError::Mismatch { .. })
+    ));
+    assert!(client.block_by_hash(hash).await.is_ok());
+}
+
+#[tokio::test]
+async fn missing_blocks_and_errors() {
+    let (_server, client) = serve(|method, _| match method {
+        "eth_getBlockByNumber" => Reply::Result(Value::Null),
+        _ => Reply::Error(-32000, "boom".into()),
+    })
+    .await;
+    assert!(client.block_by_number(9).await.unwrap().is_none());
+    assert!(matches!(client.block_by_hash(B256::ZERO).await, Err(ElError::Rpc(_))));
+}
