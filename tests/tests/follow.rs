@@ -507,3 +507,26 @@ async fn refresh_publishes_heads_reached_between_ticks() {
     }
     assert_eq!(rig.engine.updates().len(), 1, "a refresh sends no forkchoice update");
 }
+
+#[tokio::test]
+async fn an_orphaned_proposal_is_dropped() {
+    let mut rig = Rig::new(30).await;
+    rig.source.set(rig.status(rig.main(31), rig.main(20), rig.main(10)));
+    rig.follow.tick().await;
+    assert_eq!(rig.engine.updates().last().unwrap().head_block_hash, rig.main(31).hash);
+    // The source drops block 31 (never seen by anyone): the target goes with it.
+    rig.source.set(rig.status(rig.main(30), rig.main(20), rig.main(10)));
+    rig.follow.tick().await;
+    let sent = rig.engine.updates().len();
+    rig.follow.tick().await;
+    rig.follow.tick().await;
+    assert_eq!(rig.engine.updates().len(), sent, "no more updates to the dropped target");
+    assert!(rig
+        .engine
+        .updates()
+        .iter()
+        .rev()
+        .take(1)
+        .all(|u| u.head_block_hash == rig.main(30).hash));
+    assert_engine(&rig, rig.main(30), Some(rig.main(20)), Some(rig.main(10)));
+}

@@ -6,7 +6,12 @@
 //! pending and the update carries the last applied label. The loop in [`EngineOwner::reconcile`]
 //! is where the forkchoice state is decided and sent.
 
-use crate::{follow::Decision, metrics, view::View, Chain, Engine, EngineError, Heads};
+use crate::{
+    follow::{Case, Decision},
+    metrics,
+    view::View,
+    Chain, Engine, EngineError, Heads,
+};
 use alloy_primitives::B256;
 use alloy_rpc_types_engine::{ForkchoiceState, PayloadStatusEnum};
 use light_cl_protocol::{L1BlockRef, L2BlockRef};
@@ -148,8 +153,12 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
     /// Takes the targets of the newest validated update: its safe and finalized targets replace
     /// any still pending (`None` clears them); a head target stays until reached or replaced.
     async fn follow(&mut self, d: Decision) -> Applied {
-        if let Some(head) = d.head {
-            self.head_target = Some(head);
+        match d.head {
+            Some(head) => self.head_target = Some(head),
+            // Our chain agrees with the source's safe head and nothing newer is proposed: a
+            // target still pending (an orphaned proposal) is dropped. While syncing it stays.
+            None if d.case != Case::Syncing => self.head_target = None,
+            None => {}
         }
         self.pending_safe = d.safe.map(|safe| (safe, d.current_l1));
         if d.safe.is_none() {
@@ -224,7 +233,7 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
                 // reth applied the head, but a safe or finalized hash was not canonical under it:
                 // read the chain again and resend with labels that are.
                 Err(EngineError::Forkchoice(e)) => {
-                    warn!(target: "light_cl::engine", %e, ?state, "forkchoice state refused; retrying with canonical labels");
+                    debug!(target: "light_cl::engine", %e, ?state, "head applied, a label is not canonical under it (expected after a reorg); resending with canonical labels");
                     self.last_sent = None;
                 }
                 Err(e) => {
@@ -287,14 +296,26 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
         head: L2BlockRef,
         heads: &Heads,
     ) -> (Option<L2BlockRef>, Option<L2BlockRef>) {
+        let applied_safe = self.canonical(heads.safe).await;
         let pending_safe = self.pending_safe.map(|(s, _)| s);
+        // Safe never moves back on a chain that still has our safe block.
         let safe = match self.canonical(pending_safe).await {
-            Some(s) if s.number <= head.number => Some(s),
-            _ => self.canonical(heads.safe).await,
+            Some(s)
+                if s.number <= head.number && applied_safe.is_none_or(|a| s.number > a.number) =>
+            {
+                Some(s)
+            }
+            _ => applied_safe,
         };
+        let applied_finalized = self.canonical(heads.finalized).await;
         let finalized = match self.canonical(self.pending_finalized).await {
-            Some(f) if safe.is_some_and(|s| f.number <= s.number) => Some(f),
-            _ => self.canonical(heads.finalized).await,
+            Some(f)
+                if safe.is_some_and(|s| f.number <= s.number)
+                    && applied_finalized.is_none_or(|a| f.number > a.number) =>
+            {
+                Some(f)
+            }
+            _ => applied_finalized.filter(|f| safe.is_some_and(|s| f.number <= s.number)),
         };
         (safe, finalized)
     }
@@ -316,7 +337,13 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
     async fn canonical(&self, block: Option<L2BlockRef>) -> Option<L2BlockRef> {
         let block = block?;
         match self.chain.block_ref_by_number(block.number).await {
-            Ok(Some(local)) if local.hash == block.hash => Some(block),
+            Ok(Some(local)) if local.hash == block.hash && local.l1_origin == block.l1_origin => {
+                Some(block)
+            }
+            Ok(Some(local)) if local.hash == block.hash => {
+                error!(target: "light_cl::engine", number = block.number, hash = %block.hash, claimed = ?block.l1_origin, actual = ?local.l1_origin, "the source claimed another L1 origin for this block than the block has; not applying it");
+                None
+            }
             Ok(_) => None,
             Err(e) => {
                 warn!(target: "light_cl::engine", %e, number = block.number, "canonical lookup failed");

@@ -62,13 +62,25 @@ impl L1 for L1Client {
         L1Client::block_ref_by_hash(self, hash)
     }
 
+    /// The head must answer; `safe` and `finalized`, which some L1 nodes do not serve, only
+    /// log when they fail.
     async fn heads(&self) -> Result<L1Heads, ElError> {
-        let (head, safe, finalized) = tokio::try_join!(
+        let (head, safe, finalized) = tokio::join!(
             self.block_ref_by_tag(BlockNumberOrTag::Latest),
             self.block_ref_by_tag(BlockNumberOrTag::Safe),
             self.block_ref_by_tag(BlockNumberOrTag::Finalized),
-        )?;
-        Ok(L1Heads { head, safe, finalized })
+        );
+        let optional = |tag: &str, r: Result<Option<L1BlockRef>, ElError>| {
+            r.unwrap_or_else(|e| {
+                tracing::debug!(target: "light_cl::follow", tag, %e, "L1 block by tag unavailable");
+                None
+            })
+        };
+        Ok(L1Heads {
+            head: head?,
+            safe: optional("safe", safe),
+            finalized: optional("finalized", finalized),
+        })
     }
 }
 

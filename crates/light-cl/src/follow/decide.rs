@@ -116,6 +116,22 @@ pub enum Rejection {
     /// `current_l1` is not on canonical L1.
     #[error("current_l1 {0:?} is not canonical on L1")]
     CurrentL1NotCanonical(BlockID),
+    /// The source's finalized head is another block than ours at the same height.
+    #[error("source finalized head {source_finalized:?} conflicts with ours at the same height")]
+    FinalizedConflict {
+        /// The source's finalized head.
+        source_finalized: BlockID,
+    },
+    /// The source claims another L1 origin for a block than the block itself records.
+    #[error("source claims L1 origin {claimed:?} for block {block:?}, which records {actual:?}")]
+    OriginMismatch {
+        /// The block.
+        block: BlockID,
+        /// The origin the source claims.
+        claimed: BlockID,
+        /// The origin in the block's L1 info deposit.
+        actual: BlockID,
+    },
     /// The source's safe head disagrees with our chain at or below our finalized head.
     #[error("source safe head {source_safe:?} conflicts with our chain at or below finalized {finalized}")]
     ReorgBelowFinalized {
@@ -135,6 +151,8 @@ impl Rejection {
             Self::FinalizedOriginNotCanonical(_) => "finalized_origin_not_canonical",
             Self::CurrentL1NotCanonical(_) => "current_l1_not_canonical",
             Self::ReorgBelowFinalized { .. } => "reorg_below_finalized",
+            Self::FinalizedConflict { .. } => "finalized_conflict",
+            Self::OriginMismatch { .. } => "origin_mismatch",
         }
     }
 }
@@ -176,6 +194,9 @@ pub fn validate(
             .dropped
             .push(Dropped::FinalizedBackwards { local: local.number, source: f.number }),
         (Some(f), Some(local)) if f.number == local.number && f.hash == local.hash => {}
+        (Some(f), Some(local)) if f.number == local.number => {
+            return Err(Rejection::FinalizedConflict { source_finalized: f.id() })
+        }
         (Some(f), _) => update.finalized = Some(f),
     }
     if !status.current_l1.is_unknown() {
@@ -296,6 +317,13 @@ pub fn decide(update: &Update, local: &Local) -> Outcome {
                 AtSafe::NotFound => {
                     d.case = Case::Syncing;
                     d.safe = Some(s);
+                }
+                AtSafe::Found(b) if b.hash == s.hash && b.l1_origin != s.l1_origin => {
+                    return Outcome::Refuse(Rejection::OriginMismatch {
+                        block: s.id(),
+                        claimed: s.l1_origin,
+                        actual: b.l1_origin,
+                    });
                 }
                 AtSafe::Found(b) if b.hash == s.hash => {
                     if heads.safe.is_none_or(|safe| s.number > safe.number) {
@@ -480,6 +508,31 @@ mod tests {
         let prior = Applied { finalized: Some(l2(1, 9)), current_l1: None };
         let u = validate(&s, &L1Refs::of(&s), &ALL_CANONICAL, &prior).unwrap();
         assert_eq!((u.finalized, u.dropped.len()), (None, 0));
+    }
+
+    #[test]
+    fn finalized_conflicting_with_ours_drops_everything() {
+        let s = status(Some(l2(1, 20)), Some(l2(2, 9)), None);
+        let prior = Applied { finalized: Some(l2(1, 9)), current_l1: None };
+        assert_eq!(
+            validate(&s, &L1Refs::of(&s), &ALL_CANONICAL, &prior),
+            Err(Rejection::FinalizedConflict { source_finalized: l2(2, 9).id() })
+        );
+    }
+
+    #[test]
+    fn a_block_with_another_l1_origin_than_claimed_is_refused() {
+        let mut claimed = l2(1, 8);
+        claimed.l1_origin.hash = B256::repeat_byte(0xee);
+        let out = decide(&update(Some(claimed)), &local(heads(10, 5, 2), AtSafe::Found(l2(1, 8))));
+        assert_eq!(
+            out,
+            Outcome::Refuse(Rejection::OriginMismatch {
+                block: claimed.id(),
+                claimed: claimed.l1_origin,
+                actual: l2(1, 8).l1_origin
+            })
+        );
     }
 
     #[test]

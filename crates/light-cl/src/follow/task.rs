@@ -100,9 +100,10 @@ pub struct FollowTask<S, L, C, E = NoSourceEl> {
     view: View,
     config: FollowConfig,
     source_el: Option<E>,
-    /// Consecutive ticks the engine stayed SYNCING on the same head target.
-    syncing_ticks: u32,
-    syncing_target: Option<B256>,
+    /// Consecutive ticks with a head target pending and our canonical head not moving.
+    stalled_ticks: u32,
+    /// Our canonical head at the last tick.
+    last_head: Option<L2BlockRef>,
     /// The last block inserted from the source's execution RPC towards that target: the engine
     /// keeps it (not canonical yet), so the next tick continues after it.
     inserted_tip: Option<L2BlockRef>,
@@ -126,8 +127,8 @@ impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
             view,
             config,
             source_el: None,
-            syncing_ticks: 0,
-            syncing_target: None,
+            stalled_ticks: 0,
+            last_head: None,
             inserted_tip: None,
         }
     }
@@ -145,8 +146,8 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
             view: self.view,
             config: self.config,
             source_el: Some(source_el),
-            syncing_ticks: 0,
-            syncing_target: None,
+            stalled_ticks: 0,
+            last_head: None,
             inserted_tip: None,
         }
     }
@@ -161,8 +162,13 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
-                _ = interval.tick() => {
-                    if let TickOutcome::Skipped(Skipped::OwnerStopped) = self.tick().await {
+                _ = interval.tick() => {}
+            }
+            // A tick can wait on slow peers: shutdown does not wait for it.
+            tokio::select! {
+                _ = &mut shutdown => break,
+                outcome = self.tick() => {
+                    if let TickOutcome::Skipped(Skipped::OwnerStopped) = outcome {
                         warn!(target: "light_cl::follow", "engine owner stopped; follow task ends");
                         return;
                     }
@@ -250,7 +256,14 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
             {
                 u.number > heads.unsafe_head.number
             }
-            Some(u) if self.config.follow_unsafe => self.descends(u, &heads).await,
+            // Only consulted when our chain agrees with the source's safe head (not when we are
+            // behind it): no lookups otherwise.
+            Some(u)
+                if self.config.follow_unsafe
+                    && update.safe.is_none_or(|s| s.number <= heads.unsafe_head.number) =>
+            {
+                self.descends(u, &heads).await
+            }
             _ => false,
         };
         let local =
@@ -264,6 +277,20 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
                 )))
             }
         };
+        // A new head target must keep our finalized block. The source's execution RPC, when
+        // known, tells whether its chain still has it.
+        if matches!(decision.case, Case::ElBehind | Case::Reorg) {
+            if let (Some(el), Some(finalized)) = (&self.source_el, heads.finalized) {
+                if let Ok(Some(theirs)) = el.block_by_number(finalized.number).await {
+                    if theirs.hash != finalized.hash {
+                        return Ok(TickOutcome::Refused(Rejection::ReorgBelowFinalized {
+                            source_safe: decision.safe.map_or(BlockID::default(), |s| s.id()),
+                            finalized: finalized.number,
+                        }));
+                    }
+                }
+            }
+        }
         if matches!(decision.case, Case::ElBehind | Case::Reorg | Case::Syncing) {
             info!(target: "light_cl::follow", case = decision.case.label(), safe = ?update.safe.map(|s| (s.number, s.hash)), local_unsafe = local.heads.unsafe_head.number, "follow decision");
         }
@@ -277,43 +304,44 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
         Ok(TickOutcome::Applied(decision.case))
     }
 
-    /// When the engine stays SYNCING on a target, fetches the missing blocks from the source's
-    /// execution RPC (bounded per tick) and inserts them through the engine owner.
+    /// When the engine stays SYNCING (a head target pending while our canonical head does not
+    /// move), fetches the missing blocks from the source's execution RPC (bounded per tick) and
+    /// inserts them through the engine owner.
     async fn catch_up(&mut self, applied: crate::Applied) -> Result<(), Skipped> {
+        let head = applied.heads.unsafe_head;
         let Some(target) = applied.head_target else {
-            self.syncing_ticks = 0;
-            self.syncing_target = None;
+            self.stalled_ticks = 0;
             self.inserted_tip = None;
             return Ok(());
         };
-        if self.syncing_target != Some(target.hash) {
-            self.syncing_target = Some(target.hash);
-            self.syncing_ticks = 0;
+        // Counted whatever the target: a target that moves every tick (the source's unsafe
+        // head) must not keep the fetch from starting.
+        if self.last_head.is_some_and(|h| h.number < head.number) {
+            self.stalled_ticks = 0;
+        } else {
+            self.stalled_ticks += 1;
         }
-        // A new target on the same chain continues after what was inserted; one that is not
-        // above it starts again from our canonical head.
-        if self.inserted_tip.is_some_and(|tip| tip.number >= target.number) {
-            self.inserted_tip = None;
-        }
-        self.syncing_ticks += 1;
+        self.last_head = Some(head);
         let Some(el) = &self.source_el else { return Ok(()) };
-        if self.syncing_ticks < SYNCING_TICKS_BEFORE_FETCH {
+        if self.stalled_ticks < SYNCING_TICKS_BEFORE_FETCH {
             return Ok(());
         }
-        let from = self.inserted_tip.unwrap_or(applied.heads.unsafe_head);
+        let from = match self.inserted_tip {
+            Some(tip) if tip.number < target.number => tip,
+            _ => head,
+        };
         let blocks = match self.missing_blocks(el, target, from).await {
             Ok(blocks) => blocks,
             Err(reason) => {
+                // Start over from our canonical chain next time.
+                self.inserted_tip = None;
                 metrics::catch_up_failed();
                 warn!(target: "light_cl::follow", %reason, target = target.number, "cannot fetch missing blocks from the source's execution RPC");
                 return Ok(());
             }
         };
-        if blocks.is_empty() {
-            return Ok(());
-        }
-        let (first, last) = (blocks[0].number, blocks[blocks.len() - 1].number);
-        let count = blocks.len();
+        let Some(last) = blocks.last() else { return Ok(()) };
+        let (first, last_number, count) = (blocks[0].number, last.number, blocks.len());
         let tips: Vec<L2BlockRef> = blocks
             .iter()
             .map(|b| L2BlockRef {
@@ -324,69 +352,71 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
             })
             .collect();
         let taken = self.engine.insert(blocks).await.map_err(|_| Skipped::OwnerStopped)?;
-        self.inserted_tip = taken.checked_sub(1).map(|i| tips[i]).or(self.inserted_tip);
-        info!(target: "light_cl::follow", first, last, taken, of = count, target = target.number, "inserted blocks from the source's execution RPC");
+        self.inserted_tip = taken.checked_sub(1).map(|i| tips[i]);
+        info!(target: "light_cl::follow", first, last = last_number, taken, of = count, target = target.number, "inserted blocks from the source's execution RPC");
         Ok(())
     }
 
-    /// The blocks between our chain and `target`, parents first, at most `max_blocks_per_tick`.
+    /// The blocks of the source's chain after `from` towards `target`, parents first, at most
+    /// `max_blocks_per_tick`. When `from` is not on the source's chain (our head on a stale
+    /// branch, or a target on another branch), they start after the highest block both chains
+    /// share, searched back from `from` as far as `max_blocks_per_tick`.
     async fn missing_blocks(
         &self,
         el: &E,
         target: L2BlockRef,
-        head: L2BlockRef,
+        from: L2BlockRef,
     ) -> Result<Vec<L2Block>, String> {
         let max = self.config.max_blocks_per_tick.max(1);
+        let fetch = |number: u64| async move {
+            el.block_by_number(number)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("the source's execution RPC has no block {number}"))
+        };
+        // The highest block at or below `from` (and below the target) that the source has too.
+        let mut base = L2BlockRef { hash: from.hash, number: from.number, ..Default::default() };
+        if base.number >= target.number {
+            let below = target.number.saturating_sub(1);
+            base = match self.chain.block_ref_by_number(below).await {
+                Ok(Some(b)) => b,
+                Ok(None) => return Err(format!("no local block {below}")),
+                Err(e) => return Err(e.to_string()),
+            };
+        }
+        let lowest = base.number.saturating_sub(max);
+        loop {
+            if fetch(base.number).await?.hash == base.hash {
+                break;
+            }
+            if base.number <= lowest || base.number == 0 {
+                return Err(format!("our chain and the source's share no block above {lowest}"));
+            }
+            base = match self.chain.block_ref_by_number(base.number - 1).await {
+                Ok(Some(b)) => b,
+                Ok(None) => return Err(format!("no local block {}", base.number - 1)),
+                Err(e) => return Err(e.to_string()),
+            };
+        }
+        // Forward from there: every block links to the one before, and the block at the
+        // target's number is the target.
         let mut blocks = Vec::new();
-        if target.number > head.number {
-            // Forward from our head by number; every block must link to the one before, and the
-            // block at the target's number must be the target.
-            let mut parent = head.hash;
-            for number in head.number + 1..=target.number.min(head.number + max) {
-                let block =
-                    el.block_by_number(number).await.map_err(|e| e.to_string())?.ok_or_else(
-                        || format!("the source's execution RPC has no block {number}"),
-                    )?;
-                if block.parent_hash != parent {
-                    return Err(format!(
-                        "block {number} of the source's execution RPC does not extend our chain"
-                    ));
-                }
-                if number == target.number && block.hash != target.hash {
-                    return Err(format!(
-                        "block {number} of the source's execution RPC is {} but the target is {}",
-                        block.hash, target.hash
-                    ));
-                }
-                parent = block.hash;
-                blocks.push(block);
+        let mut parent = base.hash;
+        for number in base.number + 1..=target.number.min(base.number + max) {
+            let block = fetch(number).await?;
+            if block.parent_hash != parent {
+                return Err(format!(
+                    "the source's execution RPC changed its chain at block {number}"
+                ));
             }
-        } else {
-            // The target is on another branch: walk back by hash until the parent is ours.
-            let mut cursor = target.hash;
-            for _ in 0..max {
-                let block =
-                    el.block_by_hash(cursor).await.map_err(|e| e.to_string())?.ok_or_else(
-                        || format!("the source's execution RPC has no block {cursor}"),
-                    )?;
-                cursor = block.parent_hash;
-                let number = block.number;
-                blocks.push(block);
-                let parent_is_ours =
-                    match self.chain.block_ref_by_number(number.saturating_sub(1)).await {
-                        Ok(Some(b)) => b.hash == cursor,
-                        Ok(None) => false,
-                        Err(e) => return Err(e.to_string()),
-                    };
-                if parent_is_ours {
-                    blocks.reverse();
-                    return Ok(blocks);
-                }
+            if number == target.number && block.hash != target.hash {
+                return Err(format!(
+                    "block {number} of the source's execution RPC is {} but the target is {}",
+                    block.hash, target.hash
+                ));
             }
-            return Err(format!(
-                "target {} is more than {max} blocks from our chain",
-                target.number
-            ));
+            parent = block.hash;
+            blocks.push(block);
         }
         Ok(blocks)
     }
@@ -404,23 +434,33 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
         if u.number <= head.number || u.number - head.number > self.config.max_ancestry_walk {
             return false;
         }
-        // `u` itself may still be unknown locally: its parent hash comes with the proposal.
-        let mut cursor = u;
+        // `u` itself may still be unknown locally: its parent hash comes with the proposal, or,
+        // when the source's execution RPC is known, from the block itself.
+        let mut cursor = match self.source_el_block(u.hash).await {
+            Some(b) if b.number == u.number => b,
+            Some(_) => return false,
+            None => u,
+        };
         while cursor.number > head.number + 1 {
             let parent = cursor.parent_hash;
-            cursor = match self.chain.block_ref_by_hash(parent).await {
+            let next = match self.chain.block_ref_by_hash(parent).await {
                 Ok(Some(b)) => b,
-                _ => match self.source_el_parent(parent).await {
+                _ => match self.source_el_block(parent).await {
                     Some(b) => b,
                     None => return false,
                 },
             };
+            // Numbers must go down one by one: no answer can keep the walk going.
+            if next.number + 1 != cursor.number {
+                return false;
+            }
+            cursor = next;
         }
         cursor.parent_hash == head.hash
     }
 
     /// The number and parent of block `hash`, from the source's execution RPC.
-    async fn source_el_parent(&self, hash: B256) -> Option<L2BlockRef> {
+    async fn source_el_block(&self, hash: B256) -> Option<L2BlockRef> {
         let block = self.source_el.as_ref()?.block_by_hash(hash).await.ok()??;
         Some(L2BlockRef {
             hash: block.hash,
