@@ -17,7 +17,7 @@ use light_cl_rpc::{
     DEFAULT_L1_TIMEOUT,
 };
 use reth_node_api::{FullNodeComponents, NodeTypes};
-use reth_node_builder::{rpc::RethRpcAddOns, FullNode};
+use reth_node_builder::{rpc::RethRpcAddOns, FullNode, NodeConfig};
 use reth_optimism_chainspec::OpChainSpec;
 use reth_optimism_node::OpEngineTypes;
 use reth_provider::{CanonStateSubscriptions, StateProviderFactory};
@@ -28,13 +28,18 @@ use url::Url;
 
 /// Installs an optional [`LightCl`] on an op-reth node builder: its RPC namespace through
 /// `extend_rpc_modules`, its tasks through `on_node_started`. `None` leaves the builder as it
-/// is, so the node is plain op-reth. The binary and the e2e tests wire nodes with this.
+/// is, so the node is plain op-reth. Returns early with an error (`?`) when the node's settings
+/// start another driver of the engine. The binary and the e2e tests wire nodes with this.
 #[macro_export]
 macro_rules! with_light_cl {
     ($builder:expr, $light:expr) => {{
+        let builder = $builder;
         let light: ::core::option::Option<_> = $light;
+        if let Some(light) = &light {
+            light.check_node_config(builder.config())?;
+        }
         let rpc = light.as_ref().map($crate::LightCl::rpc);
-        $builder
+        builder
             .extend_rpc_modules(move |ctx| match rpc {
                 Some(rpc) => rpc.register(ctx.modules),
                 None => Ok(()),
@@ -89,6 +94,29 @@ impl<O> LightCl<O> {
                 .map(|url| L2Client::new(url, DEFAULT_L1_TIMEOUT)),
             rpc: LateRpc::default(),
         }))
+    }
+}
+
+impl<O> LightCl<O> {
+    /// Refuses node settings that start a second driver of the engine beside the light CL
+    /// (`--dev`'s miner, `--debug.rpc-consensus-url`, `--debug.etherscan`): one task owns the
+    /// forkchoice state.
+    pub fn check_node_config<C>(&self, config: &NodeConfig<C>) -> eyre::Result<()> {
+        let other = if config.dev.dev {
+            Some("--dev")
+        } else if config.debug.rpc_consensus_url.is_some() {
+            Some("--debug.rpc-consensus-url")
+        } else if config.debug.etherscan.is_some() {
+            Some("--debug.etherscan")
+        } else {
+            None
+        };
+        match other {
+            Some(flag) => Err(eyre::eyre!(
+                "{flag} drives the engine too; it cannot be used with --rollup.follow-source"
+            )),
+            None => Ok(()),
+        }
     }
 }
 

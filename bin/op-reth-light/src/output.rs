@@ -42,9 +42,10 @@ impl<P: ChainProvider + StateProviderFactory> OutputSource for RethOutputs<P> {
             .block_ref(number)
             .map_err(|e| internal(&e))?
             .ok_or_else(|| OutputError::NotFound(number.to_string()))?;
+        // By hash: a reorg between the two reads cannot mix two blocks.
         let header = self
             .provider
-            .sealed_header(number)
+            .sealed_header_by_hash(block_ref.hash)
             .map_err(|e| internal(&e))?
             .ok_or_else(|| OutputError::NotFound(number.to_string()))?;
         let state = self.provider.state_by_block_hash(block_ref.hash).map_err(|e| internal(&e))?;

@@ -48,6 +48,13 @@ async fn catches_up_from_the_source_el_without_peers() -> eyre::Result<()> {
         "B's latest at A's unsafe head",
     )
     .await;
+    // A moves on, the target with it: still no peer, still caught up from the EL.
+    world.build(&a, 70, 20, 1).await?;
+    world.report(world.block(&a, 90), world.block(&a, 84), world.block(&a, 70));
+    wait_labels(&client, world.block(&a, 84), world.block(&a, 70)).await;
+    let tip = world.block(&a, 90).hash;
+    wait(|| async { (label(&client, "latest").await == Some(tip)).then_some(()) }, "latest at 90")
+        .await;
     Ok(())
 }
 

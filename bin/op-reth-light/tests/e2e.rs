@@ -26,12 +26,16 @@ async fn follows_from_a_fresh_datadir_and_refuses_bad_updates() -> eyre::Result<
     // From a fresh datadir: the labels follow A (no initial-sync deadlock).
     world.report(world.block(&a, 20), world.block(&a, 15), world.block(&a, 10));
     wait_labels(&client, world.block(&a, 15), world.block(&a, 10)).await;
-    assert_eq!(label(&client, "latest").await, Some(world.block(&a, 15).hash));
+    // `latest` goes on to A's unsafe head (it extends the source's safe head, which is ours).
+    let tip = world.block(&a, 20).hash;
+    wait(|| async { (label(&client, "latest").await == Some(tip)).then_some(()) }, "latest at 20")
+        .await;
     let status = client.sync_status().await?;
     assert_eq!(status.safe_l2, world.block(&a, 15));
     assert_eq!(status.finalized_l2, world.block(&a, 10));
     assert_eq!(status.local_safe_l2, status.safe_l2);
-    assert_eq!(status.unsafe_l2, world.block(&b, 15), "the applied head, read from B");
+    assert_eq!(status.unsafe_l2, world.block(&b, 20), "the applied head, read from B");
+    assert_eq!(status.unsafe_l2, world.block(&a, 20));
     assert_eq!(status.current_l1, world.l1.block(15 / L2_PER_L1 + 1));
     assert_eq!(status.head_l1, world.l1.block(63), "head_l1 from B's own L1 polling");
     assert_eq!(client.rollup_config().await?, world.rollup);
@@ -86,7 +90,12 @@ async fn follows_a_reorg_above_finalized() -> eyre::Result<()> {
     // The source's safe head is on the new branch, below B's safe head: a reorg.
     world.report(world.block(&a, 18), new_12, world.block(&a, 8));
     wait_labels(&client, new_12, world.block(&a, 8)).await;
-    assert_eq!(label(&client, "latest").await, Some(new_12.hash));
+    let new_tip = world.block(&a, 18).hash;
+    wait(
+        || async { (label(&client, "latest").await == Some(new_tip)).then_some(()) },
+        "latest at 18'",
+    )
+    .await;
     // And on up the new branch.
     world.report(world.block(&a, 18), world.block(&a, 17), world.block(&a, 11));
     wait_labels(&client, world.block(&a, 17), world.block(&a, 11)).await;
@@ -175,4 +184,23 @@ async fn without_follow_source_it_is_plain_op_reth() -> eyre::Result<()> {
     let err = client.sync_status().await.unwrap_err();
     assert!(err.to_string().contains("Method not found"), "{err}");
     Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn refuses_a_second_driver_of_the_engine() {
+    let world = World::new().await;
+    let args = world.follow_args();
+    let light = op_reth_light::LightCl::<()>::from_args(&args).unwrap().unwrap();
+    let mut config = reth_node_builder::NodeConfig::new(world.spec.clone());
+    light.check_node_config(&config).unwrap();
+    config.dev.dev = true;
+    let err = light.check_node_config(&config).unwrap_err().to_string();
+    assert!(err.contains("--dev") && err.contains("--rollup.follow-source"), "{err}");
+    config.dev.dev = false;
+    config.debug.rpc_consensus_url = Some("ws://127.0.0.1:1".into());
+    assert!(light
+        .check_node_config(&config)
+        .unwrap_err()
+        .to_string()
+        .contains("--debug.rpc-consensus-url"));
 }
