@@ -120,7 +120,7 @@ pub fn check_against_chain_spec(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy_primitives::{Address, B256};
+    use alloy_primitives::B256;
     use light_cl_protocol::{BlockID, ChainGenesis, ForkTimes};
 
     fn spec() -> OpChainSpec {
@@ -137,20 +137,14 @@ mod tests {
     }
 
     fn config(spec: &OpChainSpec) -> RollupConfig {
-        RollupConfig {
-            genesis: ChainGenesis {
+        light_cl_tests::rollup_config(
+            ChainGenesis {
                 l1: BlockID { hash: B256::repeat_byte(1), number: 5 },
                 l2: BlockID { hash: spec.genesis_hash(), number: 0 },
                 l2_time: 0,
                 system_config: None,
             },
-            block_time: 2,
-            max_sequencer_drift: 600,
-            seq_window_size: 3600,
-            channel_timeout: 300,
-            l1_chain_id: 900,
-            l2_chain_id: 901,
-            forks: ForkTimes {
+            ForkTimes {
                 regolith_time: Some(0),
                 canyon_time: Some(0),
                 delta_time: Some(50),
@@ -158,12 +152,7 @@ mod tests {
                 holocene_time: Some(500),
                 ..Default::default()
             },
-            batch_inbox_address: Address::ZERO,
-            deposit_contract_address: Address::ZERO,
-            l1_system_config_address: Address::ZERO,
-            protocol_versions_address: None,
-            other: Default::default(),
-        }
+        )
     }
 
     #[test]

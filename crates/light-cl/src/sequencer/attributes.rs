@@ -442,19 +442,23 @@ mod tests {
         }
     }
 
-    #[test]
-    fn new_epoch_has_every_field() {
-        let f = fixture();
-        let parent = parent_on(&f.l1_parent, L1_TIME + 11, 5);
-        let built = build_attributes(
+    /// Builds the attributes of the fixture's origin on top of `parent`.
+    fn build(f: &Fixture, parent: &L2BlockRef) -> Result<BuiltAttributes, AttributesError> {
+        build_attributes(
             &f.config,
             &L1BlobSchedule::mainnet(),
-            &parent,
+            parent,
             &f.sys,
             &f.origin,
             &f.receipts,
         )
-        .unwrap();
+    }
+
+    #[test]
+    fn new_epoch_has_every_field() {
+        let f = fixture();
+        let parent = parent_on(&f.l1_parent, L1_TIME + 11, 5);
+        let built = build(&f, &parent).unwrap();
         let a = &built.attributes;
         let p = &a.payload_attributes;
         assert_eq!(p.timestamp, L1_TIME + 13);
@@ -492,15 +496,7 @@ mod tests {
     fn same_epoch_increments_the_sequence_number_without_deposits() {
         let f = fixture();
         let parent = parent_on(&f.origin, L1_TIME + 11, 5);
-        let built = build_attributes(
-            &f.config,
-            &L1BlobSchedule::mainnet(),
-            &parent,
-            &f.sys,
-            &f.origin,
-            &f.receipts,
-        )
-        .unwrap();
+        let built = build(&f, &parent).unwrap();
         let txs = built.attributes.transactions.as_ref().unwrap();
         assert_eq!(txs.len(), 1, "deposits only at epoch start");
         assert_eq!(built.l1_info.sequence_number, 6);
@@ -677,16 +673,7 @@ mod tests {
         use AttributesValidationError as E;
         let f = fixture();
         let parent = parent_on(&f.l1_parent, L1_TIME + 11, 5);
-        let good = build_attributes(
-            &f.config,
-            &L1BlobSchedule::mainnet(),
-            &parent,
-            &f.sys,
-            &f.origin,
-            &f.receipts,
-        )
-        .unwrap()
-        .attributes;
+        let good = build(&f, &parent).unwrap().attributes;
         let check = |change: &dyn Fn(&mut OpPayloadAttributes)| {
             let mut a = good.clone();
             change(&mut a);
