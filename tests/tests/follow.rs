@@ -530,3 +530,17 @@ async fn an_orphaned_proposal_is_dropped() {
         .all(|u| u.head_block_hash == rig.main(30).hash));
     assert_engine(&rig, rig.main(30), Some(rig.main(20)), Some(rig.main(10)));
 }
+
+#[tokio::test]
+async fn an_l1_without_our_genesis_l1_block_is_refused() {
+    let mut rig = Rig::new(30).await;
+    rig.source.set(rig.status(rig.main(30), rig.main(20), rig.main(10)));
+    rig.l1.reorg_from(0);
+    match rig.follow.tick().await {
+        TickOutcome::Skipped(Skipped::L1(e)) => {
+            assert!(e.to_string().contains("genesis L1 block"), "{e}")
+        }
+        other => panic!("expected the L1 check to fail, got {other:?}"),
+    }
+    assert!(rig.engine.updates().is_empty());
+}

@@ -14,7 +14,7 @@ use light_cl_protocol::{BlockID, L2BlockRef};
 use light_cl_rpc::{ElError, L2Block, SourceError};
 use std::{future::Future, time::Duration};
 use tokio::time::{Instant, MissedTickBehavior};
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 /// How far back the follow task walks parent hashes to check that the source's unsafe head
 /// descends from ours.
@@ -104,6 +104,8 @@ pub struct FollowTask<S, L, C, E = NoSourceEl> {
     stalled_ticks: u32,
     /// Our canonical head at the last tick.
     last_head: Option<L2BlockRef>,
+    /// Whether L1 was seen to hold the rollup config's genesis L1 block.
+    l1_verified: bool,
     /// The last block inserted from the source's execution RPC towards that target: the engine
     /// keeps it (not canonical yet), so the next tick continues after it.
     inserted_tip: Option<L2BlockRef>,
@@ -129,6 +131,7 @@ impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
             source_el: None,
             stalled_ticks: 0,
             last_head: None,
+            l1_verified: false,
             inserted_tip: None,
         }
     }
@@ -148,6 +151,7 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
             source_el: Some(source_el),
             stalled_ticks: 0,
             last_head: None,
+            l1_verified: false,
             inserted_tip: None,
         }
     }
@@ -202,6 +206,20 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
         metrics::poll_latency(started.elapsed());
         let status = status?;
 
+        // Once: the L1 RPC must be this chain's L1.
+        if !self.l1_verified {
+            let genesis = self.view.genesis_l2().l1_origin;
+            match self.l1.block_ref_by_number(genesis.number).await? {
+                Some(b) if b.hash == genesis.hash => self.l1_verified = true,
+                other => {
+                    error!(target: "light_cl::follow", expected = %genesis.hash, number = genesis.number, found = ?other.map(|b| b.hash), "the L1 RPC does not hold this chain's genesis L1 block: wrong --rollup.l1-rpc?");
+                    return Err(Skipped::L1(ElError::Mismatch {
+                        asked: format!("genesis L1 block {} at {}", genesis.hash, genesis.number),
+                        got: other.map_or_else(|| "nothing".into(), |b| b.hash.to_string()),
+                    }));
+                }
+            }
+        }
         // Our own view of L1 for the served status.
         let l1_heads = self.l1.heads().await?;
         self.view.set_l1(&l1_heads);
