@@ -5,12 +5,14 @@
 //!   canonical is an invalid-forkchoice-state error.
 //!
 //! Blocks arrive with [`MemEngine::deliver`] (what devp2p download does for reth); when they
-//! connect the sync target, it becomes canonical, as reth does after a download.
+//! connect the sync target, it becomes canonical, as reth does after a download. With payload
+//! attributes it builds a block of exactly the attributes' transactions on the head.
 
 use alloy_eips::Decodable2718;
 use alloy_primitives::B256;
 use alloy_rpc_types_engine::{
-    ForkchoiceState, ForkchoiceUpdateError, ForkchoiceUpdated, PayloadStatus, PayloadStatusEnum,
+    ForkchoiceState, ForkchoiceUpdateError, ForkchoiceUpdated, PayloadId, PayloadStatus,
+    PayloadStatusEnum,
 };
 use light_cl::{Chain, ChainError, Engine, EngineError, Heads};
 use light_cl_protocol::{l2_block_ref, ChainGenesis, L2BlockRef};
@@ -32,6 +34,7 @@ struct State {
     hidden: HashSet<u64>,
     fail_reads: bool,
     updates: Vec<ForkchoiceState>,
+    built: HashMap<PayloadId, OpExecutionData>,
 }
 
 /// The in-memory engine and chain; clones share state.
@@ -132,9 +135,6 @@ impl Engine for MemEngine {
         state: ForkchoiceState,
         attributes: Option<OpPayloadAttributes>,
     ) -> Result<ForkchoiceUpdated, EngineError> {
-        if attributes.is_some() {
-            return Err(EngineError::Internal("MemEngine does not build payloads".into()));
-        }
         let mut s = self.state.lock().unwrap();
         s.updates.push(state);
         let head = state.head_block_hash;
@@ -169,7 +169,51 @@ impl Engine for MemEngine {
                 s.safe = Some(block);
             }
         }
-        valid()
+        let Some(attributes) = attributes else { return valid() };
+        // Build on the head: a block of exactly the attributes' transactions.
+        let parent = s.known[&head];
+        if attributes.payload_attributes.timestamp <= parent.timestamp {
+            return Err(EngineError::Forkchoice(
+                ForkchoiceUpdateError::UpdatedInvalidPayloadAttributes,
+            ));
+        }
+        let txs = attributes
+            .transactions
+            .unwrap_or_default()
+            .iter()
+            .map(|raw| OpTxEnvelope::decode_2718(&mut raw.as_ref()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| EngineError::Internal(e.to_string()))?;
+        let header = alloy_consensus::Header {
+            number: parent.number + 1,
+            parent_hash: parent.hash,
+            timestamp: attributes.payload_attributes.timestamp,
+            mix_hash: attributes.payload_attributes.prev_randao,
+            beneficiary: attributes.payload_attributes.suggested_fee_recipient,
+            gas_limit: attributes.gas_limit.unwrap_or(30_000_000),
+            ..Default::default()
+        };
+        let block = alloy_consensus::Block {
+            header,
+            body: alloy_consensus::BlockBody {
+                transactions: txs,
+                ommers: vec![],
+                withdrawals: None,
+            },
+        };
+        let hash = block.header.hash_slow();
+        let id = PayloadId::new((s.built.len() as u64 + 1).to_be_bytes());
+        s.built.insert(id, OpExecutionData::from_block_unchecked(hash, &block));
+        Ok(ForkchoiceUpdated::from_status(PayloadStatusEnum::Valid).with_payload_id(id))
+    }
+
+    async fn get_payload(&self, id: PayloadId) -> Result<OpExecutionData, EngineError> {
+        self.state
+            .lock()
+            .unwrap()
+            .built
+            .remove(&id)
+            .ok_or_else(|| EngineError::Internal(format!("no payload {id}")))
     }
 
     async fn new_payload(&self, payload: OpExecutionData) -> Result<PayloadStatus, EngineError> {

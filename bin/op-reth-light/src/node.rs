@@ -161,7 +161,10 @@ where
         if let Some(config) = &self.config {
             config::check_against_chain_spec(config, &spec)?;
         }
-        let engine = RethEngine::new(node.add_ons_handle.beacon_engine_handle.clone());
+        let engine = RethEngine::new(
+            node.add_ons_handle.beacon_engine_handle.clone(),
+            node.payload_builder_handle.clone(),
+        );
         let provider = node.provider.clone();
         let executor = node.task_executor.clone();
         let shutdown_executor = executor.clone();

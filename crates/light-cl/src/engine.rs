@@ -3,7 +3,7 @@
 
 use alloy_primitives::B256;
 use alloy_rpc_types_engine::{
-    ForkchoiceState, ForkchoiceUpdateError, ForkchoiceUpdated, PayloadStatus,
+    ForkchoiceState, ForkchoiceUpdateError, ForkchoiceUpdated, PayloadId, PayloadStatus,
 };
 use light_cl_protocol::L2BlockRef;
 use op_alloy_rpc_types_engine::{OpExecutionData, OpPayloadAttributes};
@@ -23,6 +23,13 @@ pub trait Engine: Send + Sync + 'static {
         &self,
         payload: OpExecutionData,
     ) -> impl Future<Output = Result<PayloadStatus, EngineError>> + Send;
+
+    /// The payload built for `id` (started by a forkchoice update with attributes), waiting for
+    /// a real build rather than an empty one, as `new_payload` input.
+    fn get_payload(
+        &self,
+        id: PayloadId,
+    ) -> impl Future<Output = Result<OpExecutionData, EngineError>> + Send;
 }
 
 /// A forkchoice update or new payload that the engine did not answer with a status.

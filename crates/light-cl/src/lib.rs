@@ -23,6 +23,6 @@ mod view;
 
 pub use engine::{Chain, ChainError, Engine, EngineError, Heads};
 pub use follow::{FollowConfig, FollowTask, TickOutcome};
-pub use owner::{Applied, EngineOwner, EngineOwnerHandle, EngineRequest, OwnerStopped};
+pub use owner::{Applied, BuildError, EngineOwner, EngineOwnerHandle, EngineRequest, OwnerStopped};
 pub use source::{FollowSource, L1Heads, NoSourceEl, SourceEl, L1};
 pub use view::View;

@@ -16,6 +16,7 @@ use alloy_primitives::B256;
 use alloy_rpc_types_engine::{ForkchoiceState, PayloadStatusEnum};
 use light_cl_protocol::{L1BlockRef, L2BlockRef};
 use light_cl_rpc::L2Block;
+use op_alloy_rpc_types_engine::OpPayloadAttributes;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info, warn};
 
@@ -34,6 +35,32 @@ pub enum EngineRequest {
     /// Hand these blocks, parents first, to the engine with `new_payload`; reply how many it
     /// took before one was refused.
     Insert(Vec<L2Block>, oneshot::Sender<usize>),
+    /// Build a block on top of the current head with these attributes, insert it and make it
+    /// the head; reply with the new head.
+    Build(Box<OpPayloadAttributes>, oneshot::Sender<Result<L2BlockRef, BuildError>>),
+}
+
+/// Why a block was not built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    /// A head target is pending: the engine is syncing, there is no head to build on.
+    #[error("the engine is syncing to a head target")]
+    Syncing,
+    /// The local heads cannot be read.
+    #[error("local chain: {0}")]
+    Chain(#[from] crate::ChainError),
+    /// The engine refused or failed a step of the build.
+    #[error("{step}: {reason}")]
+    Engine {
+        /// The step: `forkchoice update with attributes`, `get payload`, `new payload`,
+        /// `forkchoice update to the new head`.
+        step: &'static str,
+        /// What the engine said.
+        reason: String,
+    },
+    /// The engine owner has stopped.
+    #[error("the engine owner has stopped")]
+    Stopped,
 }
 
 /// What the engine applied after a request.
@@ -79,6 +106,14 @@ impl EngineOwnerHandle {
         let (tx, rx) = oneshot::channel();
         self.tx.send(EngineRequest::Insert(blocks, tx)).await.map_err(|_| OwnerStopped)?;
         rx.await.map_err(|_| OwnerStopped)
+    }
+
+    /// Builds, inserts and makes canonical a block with `attributes` on top of the current head.
+    pub async fn build(&self, attributes: OpPayloadAttributes) -> Result<L2BlockRef, BuildError> {
+        let (tx, rx) = oneshot::channel();
+        let request = EngineRequest::Build(Box::new(attributes), tx);
+        self.tx.send(request).await.map_err(|_| BuildError::Stopped)?;
+        rx.await.map_err(|_| BuildError::Stopped)?
     }
 
     /// Tells the owner the canonical chain changed, so the served view is fresh between ticks.
@@ -136,6 +171,13 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
                 EngineRequest::Follow(decision, reply) => {
                     let applied = self.follow(*decision).await;
                     let _ = reply.send(applied);
+                }
+                EngineRequest::Build(attributes, reply) => {
+                    let built = self.build(*attributes).await;
+                    if let Err(e) = &built {
+                        warn!(target: "light_cl::engine", %e, "block not built");
+                    }
+                    let _ = reply.send(built);
                 }
                 EngineRequest::Insert(blocks, reply) => {
                     let taken = self.insert(blocks).await;
@@ -265,6 +307,52 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
         }
         self.view.set_l2(&heads);
         metrics::heads(&heads);
+    }
+
+    /// The build round trip: FCU(head, attributes) → get payload → new payload → FCU(new head).
+    async fn build(&mut self, attributes: OpPayloadAttributes) -> Result<L2BlockRef, BuildError> {
+        if self.head_target.is_some() {
+            return Err(BuildError::Syncing);
+        }
+        let heads = self.chain.heads().await?;
+        let head = heads.unsafe_head;
+        let (safe, finalized) = self.labels_for(head, &heads).await;
+        let state = |head: B256| ForkchoiceState {
+            head_block_hash: head,
+            safe_block_hash: safe.map_or(B256::ZERO, |s| s.hash),
+            finalized_block_hash: finalized.map_or(B256::ZERO, |f| f.hash),
+        };
+        let failed = |step, reason: String| BuildError::Engine { step, reason };
+        let step = "forkchoice update with attributes";
+        let result = self.engine.fork_choice_updated(state(head.hash), Some(attributes)).await;
+        metrics::forkchoice_update(&result);
+        let updated = result.map_err(|e| failed(step, e.to_string()))?;
+        if !updated.is_valid() {
+            return Err(failed(step, format!("{:?}", updated.payload_status.status)));
+        }
+        let id = updated.payload_id.ok_or_else(|| failed(step, "no payload id".into()))?;
+        let payload =
+            self.engine.get_payload(id).await.map_err(|e| failed("get payload", e.to_string()))?;
+        let hash = payload.payload.block_hash();
+        let status = self
+            .engine
+            .new_payload(payload)
+            .await
+            .map_err(|e| failed("new payload", e.to_string()))?;
+        if !status.is_valid() {
+            return Err(failed("new payload", format!("{:?}", status.status)));
+        }
+        let step = "forkchoice update to the new head";
+        let result = self.engine.fork_choice_updated(state(hash), None).await;
+        metrics::forkchoice_update(&result);
+        let updated = result.map_err(|e| failed(step, e.to_string()))?;
+        if !updated.is_valid() {
+            return Err(failed(step, format!("{:?}", updated.payload_status.status)));
+        }
+        self.last_sent = Some((state(hash), true));
+        let heads = self.chain.heads().await?;
+        self.publish(heads);
+        Ok(heads.unsafe_head)
     }
 
     /// `new_payload` for each block in order, stopping at the first the engine refuses.

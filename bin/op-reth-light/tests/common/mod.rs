@@ -15,6 +15,7 @@ use jsonrpsee::{
     http_client::{HttpClient, HttpClientBuilder},
     rpc_params,
 };
+use light_cl::Engine;
 use light_cl_protocol::{
     BlockID, ChainGenesis, ForkTimes, L1BlockInfo, L1InfoLayout, L2BlockRef, RollupConfig,
     SyncStatus,
@@ -22,17 +23,16 @@ use light_cl_protocol::{
 use light_cl_tests::{rollup_config, ScriptedL1, ScriptedSource};
 use op_alloy_consensus::OpTxEnvelope;
 use op_alloy_rpc_types_engine::OpPayloadAttributes;
-use op_reth_light::{args::FollowArgs, with_light_cl, LightCl, RethChain};
+use op_reth_light::{args::FollowArgs, with_light_cl, LightCl, RethChain, RethEngine};
 use reth_db::{init_db, mdbx::DatabaseArguments};
 use reth_network_api::{Peers, PeersInfo};
-use reth_node_api::{EngineApiMessageVersion, PayloadKind, PayloadTypes};
 use reth_node_builder::{NodeBuilder, NodeConfig, NodeHandleFor};
 use reth_node_core::{
     args::{DatadirArgs, DiscoveryArgs, NetworkArgs, RpcServerArgs},
     dirs::MaybePlatformPath,
 };
 use reth_optimism_chainspec::OpChainSpec;
-use reth_optimism_node::{args::RollupArgs, OpEngineTypes, OpNode};
+use reth_optimism_node::{args::RollupArgs, OpNode};
 use reth_tasks::TaskManager;
 use serde_json::Value;
 use std::{
@@ -181,7 +181,10 @@ impl World {
 
     /// Builds `count` blocks on A on top of block `parent`; `salt` tells branches apart.
     pub async fn build(&self, a: &Handle, parent: u64, count: u64, salt: u8) -> eyre::Result<()> {
-        let engine = a.node.add_ons_handle.beacon_engine_handle.clone();
+        let engine = RethEngine::new(
+            a.node.add_ons_handle.beacon_engine_handle.clone(),
+            a.node.payload_builder_handle.clone(),
+        );
         let mut parent = self.block(a, parent);
         for _ in 0..count {
             let number = parent.number + 1;
@@ -213,36 +216,22 @@ impl World {
                 eip_1559_params: None,
                 min_base_fee: None,
             };
+            // Through the binary's own engine adapter: the seam the light CL builds with.
             let state = |head| ForkchoiceState {
                 head_block_hash: head,
                 safe_block_hash: B256::ZERO,
                 finalized_block_hash: B256::ZERO,
             };
-            let updated = engine
-                .fork_choice_updated(
-                    state(parent.hash),
-                    Some(attributes),
-                    EngineApiMessageVersion::V3,
-                )
-                .await?;
+            let updated = engine.fork_choice_updated(state(parent.hash), Some(attributes)).await?;
             let id = updated.payload_id.ok_or_else(|| eyre::eyre!("no payload id: {updated:?}"))?;
-            let built = a
-                .node
-                .payload_builder_handle
-                .resolve_kind(id, PayloadKind::WaitForPending)
-                .await
-                .ok_or_else(|| eyre::eyre!("payload {id} gone"))??;
-            let block = built.block().clone();
-            let status = engine
-                .new_payload(<OpEngineTypes as PayloadTypes>::block_to_payload(block.clone()))
-                .await?;
+            let payload = engine.get_payload(id).await?;
+            let hash = payload.payload.block_hash();
+            let status = engine.new_payload(payload).await?;
             eyre::ensure!(status.is_valid(), "new payload: {status:?}");
-            let updated = engine
-                .fork_choice_updated(state(block.hash()), None, EngineApiMessageVersion::V3)
-                .await?;
+            let updated = engine.fork_choice_updated(state(hash), None).await?;
             eyre::ensure!(updated.is_valid(), "forkchoice: {updated:?}");
             parent = self.block(a, number);
-            assert_eq!(parent.hash, block.hash());
+            assert_eq!(parent.hash, hash);
             assert_eq!(parent.l1_origin, origin.id(), "the L1 info deposit is read back");
         }
         Ok(())
