@@ -81,3 +81,58 @@ async fn no_build_while_syncing() {
     rig.follow.tick().await;
     assert_eq!(rig.owner.build(attributes(&rig, rig.main(5))).await, Err(BuildError::Syncing));
 }
+
+/// The sequencing pipeline without a sequencer task: L1 over real HTTP → origin → attributes →
+/// the engine owner builds the block.
+#[tokio::test]
+async fn attributes_from_l1_over_http_build_a_block() {
+    use light_cl::sequencer::{prepare_attributes, L1OriginSelector};
+    use light_cl_protocol::{ChainGenesis, ForkTimes, L1BlobSchedule, SystemConfig};
+    use std::{sync::Arc, time::Duration};
+
+    let rig = Rig::new(5).await;
+    let zero = Some(0);
+    let forks = ForkTimes {
+        regolith_time: zero,
+        canyon_time: zero,
+        delta_time: zero,
+        ecotone_time: zero,
+        fjord_time: zero,
+        granite_time: zero,
+        ..Default::default()
+    };
+    let genesis: ChainGenesis = rig.config.genesis.clone();
+    let config = Arc::new(light_cl_tests::rollup_config(genesis, forks));
+    let l1 = light_cl_rpc::L1Client::new(rig.l1.server.url(), Duration::from_secs(2));
+    let parent = rig.main(5);
+    let mut selector = L1OriginSelector::new(l1.clone(), config.clone(), 0);
+    let origin = selector.next_origin(&parent).await.unwrap();
+    assert_eq!(origin, rig.l1.block(1), "block 6's timestamp reaches L1 block 1's");
+    let system_config = SystemConfig {
+        batcher_addr: Address::repeat_byte(0xba),
+        overhead: B256::ZERO,
+        scalar: B256::ZERO,
+        gas_limit: 30_000_000,
+        eip1559_params: None,
+        operator_fee_params: None,
+        min_base_fee: None,
+        da_footprint_gas_scalar: None,
+        other: Default::default(),
+    };
+    let built = prepare_attributes(
+        &l1,
+        &config,
+        &L1BlobSchedule::mainnet(),
+        &parent,
+        &system_config,
+        &origin,
+    )
+    .await
+    .unwrap();
+    assert_eq!(built.l1_info.number, 1);
+    assert_eq!(built.l1_info.sequence_number, 0, "a new epoch");
+    let block = rig.owner.build(built.attributes).await.unwrap();
+    assert_eq!(block.number, 6);
+    assert_eq!(block.l1_origin, origin.id());
+    assert_eq!(block.sequence_number, 0);
+}

@@ -62,6 +62,36 @@ impl L1Client {
         Ok(block.map(|b| to_ref(&b)))
     }
 
+    /// The full header of the L1 block with `hash`, checked to hash to it.
+    pub async fn header_by_hash(
+        &self,
+        hash: B256,
+    ) -> Result<Option<alloy_consensus::Header>, ElError> {
+        let Some(block) = self.bounded(self.provider.get_block_by_hash(hash)).await? else {
+            return Ok(None);
+        };
+        let header = block.header.inner;
+        if header.hash_slow() != hash {
+            return Err(ElError::Mismatch {
+                asked: hash.to_string(),
+                got: header.hash_slow().to_string(),
+            });
+        }
+        Ok(Some(header))
+    }
+
+    /// All receipts of the L1 block with `hash`, in transaction order (`eth_getBlockReceipts`).
+    pub async fn receipts_by_hash(
+        &self,
+        hash: B256,
+    ) -> Result<Option<Vec<alloy_consensus::ReceiptEnvelope>>, ElError> {
+        let call = self.provider.get_block_receipts(hash.into());
+        let receipts = crate::el::bounded(self.timeout, call).await?;
+        Ok(receipts.map(|receipts| {
+            receipts.into_iter().map(|r| r.into_primitives_receipt().inner).collect()
+        }))
+    }
+
     async fn bounded<F>(&self, call: F) -> Result<Option<Block>, ElError>
     where
         F: std::future::IntoFuture<Output = alloy_transport::TransportResult<Option<Block>>>,

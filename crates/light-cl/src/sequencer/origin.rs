@@ -182,6 +182,38 @@ impl<S: SequencerL1> L1OriginSelector<S> {
     }
 }
 
+impl SequencerL1 for light_cl_rpc::L1Client {
+    async fn block_ref_by_number(
+        &self,
+        number: u64,
+    ) -> Result<Option<L1BlockRef>, SequencerL1Error> {
+        light_cl_rpc::L1Client::block_ref_by_number(self, number).await.map_err(l1_error)
+    }
+
+    async fn block_ref_by_hash(&self, hash: B256) -> Result<Option<L1BlockRef>, SequencerL1Error> {
+        light_cl_rpc::L1Client::block_ref_by_hash(self, hash).await.map_err(l1_error)
+    }
+
+    async fn head(&self) -> Result<Option<L1BlockRef>, SequencerL1Error> {
+        self.block_ref_by_tag(alloy_eips::BlockNumberOrTag::Latest).await.map_err(l1_error)
+    }
+
+    async fn header_by_hash(&self, hash: B256) -> Result<Option<Header>, SequencerL1Error> {
+        light_cl_rpc::L1Client::header_by_hash(self, hash).await.map_err(l1_error)
+    }
+
+    async fn receipts_by_hash(
+        &self,
+        hash: B256,
+    ) -> Result<Option<Vec<ReceiptEnvelope>>, SequencerL1Error> {
+        light_cl_rpc::L1Client::receipts_by_hash(self, hash).await.map_err(l1_error)
+    }
+}
+
+fn l1_error(e: light_cl_rpc::ElError) -> SequencerL1Error {
+    SequencerL1Error(e.to_string())
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
