@@ -2,12 +2,14 @@
 //! both real JSON-RPC servers over HTTP on loopback, and an in-memory engine that answers
 //! forkchoice updates the way reth's engine does.
 
+pub mod attributes;
 pub mod engine;
 pub mod http;
 pub mod l1;
 pub mod rig;
 pub mod source;
 
+pub use attributes::next_block_attributes;
 pub use engine::MemEngine;
 pub use http::{Reply, RpcServer};
 pub use l1::ScriptedL1;

@@ -1,42 +1,17 @@
 //! Building blocks through the engine owner: FCU(head, attributes) → get payload → new payload →
 //! FCU(new head), with the in-memory engine.
 
-use alloy_eips::Encodable2718;
-use alloy_primitives::{Address, Sealed, B256, U256};
-use alloy_rpc_types_engine::PayloadAttributes;
+use alloy_primitives::{Address, B256};
 use light_cl::BuildError;
-use light_cl_protocol::{L1BlockInfo, L1InfoLayout, L2BlockRef};
-use light_cl_tests::{rig::L2_PER_L1, Rig};
-use op_alloy_consensus::OpTxEnvelope;
+use light_cl_protocol::L2BlockRef;
+use light_cl_tests::{next_block_attributes, rig::L2_PER_L1, Rig};
 use op_alloy_rpc_types_engine::OpPayloadAttributes;
 
 /// Attributes of the block after `parent`, opening with the L1 info deposit of its origin.
 fn attributes(rig: &Rig, parent: L2BlockRef) -> OpPayloadAttributes {
     let number = parent.number + 1;
     let origin = rig.l1.block(number / L2_PER_L1);
-    let info = L1BlockInfo {
-        number: origin.number,
-        timestamp: origin.timestamp,
-        base_fee: U256::from(7),
-        block_hash: origin.hash,
-        sequence_number: number % L2_PER_L1,
-        ..L1BlockInfo::empty(L1InfoLayout::Ecotone)
-    };
-    let deposit = OpTxEnvelope::Deposit(Sealed::new(info.deposit_tx()));
-    OpPayloadAttributes {
-        payload_attributes: PayloadAttributes {
-            timestamp: parent.timestamp + rig.config.block_time,
-            prev_randao: B256::repeat_byte(number as u8),
-            suggested_fee_recipient: Address::repeat_byte(0x11),
-            withdrawals: Some(vec![]),
-            parent_beacon_block_root: Some(B256::ZERO),
-        },
-        transactions: Some(vec![deposit.encoded_2718().into()]),
-        no_tx_pool: Some(true),
-        gas_limit: Some(30_000_000),
-        eip_1559_params: None,
-        min_base_fee: None,
-    }
+    next_block_attributes(parent, origin, number % L2_PER_L1, rig.config.block_time, number as u8)
 }
 
 #[tokio::test]

@@ -7,22 +7,16 @@
 //! ([`LightCl::from_args`] and [`with_light_cl!`]).
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
-use alloy_eips::Encodable2718;
-use alloy_primitives::{Address, B256, U256};
-use alloy_rpc_types_engine::{ForkchoiceState, PayloadAttributes};
+use alloy_primitives::{Address, B256};
+use alloy_rpc_types_engine::ForkchoiceState;
 use jsonrpsee::{
     core::client::ClientT,
     http_client::{HttpClient, HttpClientBuilder},
     rpc_params,
 };
 use light_cl::Engine;
-use light_cl_protocol::{
-    BlockID, ChainGenesis, ForkTimes, L1BlockInfo, L1InfoLayout, L2BlockRef, RollupConfig,
-    SyncStatus,
-};
-use light_cl_tests::{rollup_config, ScriptedL1, ScriptedSource};
-use op_alloy_consensus::OpTxEnvelope;
-use op_alloy_rpc_types_engine::OpPayloadAttributes;
+use light_cl_protocol::{BlockID, ChainGenesis, ForkTimes, L2BlockRef, RollupConfig, SyncStatus};
+use light_cl_tests::{next_block_attributes, rollup_config, ScriptedL1, ScriptedSource};
 use op_reth_light::{args::FollowArgs, with_light_cl, LightCl, RethChain, RethEngine};
 use reth_db::{init_db, mdbx::DatabaseArguments};
 use reth_network_api::{Peers, PeersInfo};
@@ -189,33 +183,7 @@ impl World {
         for _ in 0..count {
             let number = parent.number + 1;
             let origin = self.l1.block(number / L2_PER_L1);
-            let info = L1BlockInfo {
-                number: origin.number,
-                timestamp: origin.timestamp,
-                base_fee: U256::from(1_000_000_000u64),
-                block_hash: origin.hash,
-                sequence_number: number % L2_PER_L1,
-                batcher_hash: Address::repeat_byte(0xba).into_word(),
-                base_fee_scalar: 1368,
-                blob_base_fee_scalar: 810949,
-                blob_base_fee: U256::from(1),
-                ..L1BlockInfo::empty(L1InfoLayout::Ecotone)
-            };
-            let deposit = OpTxEnvelope::Deposit(alloy_primitives::Sealed::new(info.deposit_tx()));
-            let attributes = OpPayloadAttributes {
-                payload_attributes: PayloadAttributes {
-                    timestamp: parent.timestamp + 2,
-                    prev_randao: B256::repeat_byte(salt),
-                    suggested_fee_recipient: Address::repeat_byte(0x11),
-                    withdrawals: Some(vec![]),
-                    parent_beacon_block_root: Some(B256::ZERO),
-                },
-                transactions: Some(vec![deposit.encoded_2718().into()]),
-                no_tx_pool: Some(true),
-                gas_limit: Some(30_000_000),
-                eip_1559_params: None,
-                min_base_fee: None,
-            };
+            let attributes = next_block_attributes(parent, origin, number % L2_PER_L1, 2, salt);
             // Through the binary's own engine adapter: the seam the light CL builds with.
             let state = |head| ForkchoiceState {
                 head_block_hash: head,
