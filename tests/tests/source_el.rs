@@ -61,7 +61,7 @@ async fn serve(
     answer: impl Fn(&str, &Value) -> Reply + Send + Sync + 'static,
 ) -> (RpcServer, L2Client) {
     let server = RpcServer::start(Arc::new(answer)).await;
-    let client = L2Client::new(server.url(), Duration::from_secs(2));
+    let client = L2Client::new(server.url(), Duration::from_secs(2)).unwrap();
     (server, client)
 }
 
@@ -118,4 +118,20 @@ async fn missing_blocks_and_errors() {
     .await;
     assert!(client.block_by_number(9).await.unwrap().is_none());
     assert!(matches!(client.block_by_hash(B256::ZERO).await, Err(ElError::Rpc(_))));
+}
+
+#[tokio::test]
+async fn an_answer_over_the_cap_is_refused() {
+    let (_server, client) = serve(|_, _| {
+        Reply::Raw(
+            200,
+            "application/json",
+            bytes::Bytes::from(vec![b' '; light_cl_rpc::DEFAULT_MAX_BLOCK_RESPONSE_BYTES + 1]),
+        )
+    })
+    .await;
+    match client.block_by_number(1).await {
+        Err(ElError::Rpc(e)) => assert!(e.contains("exceeds"), "{e}"),
+        other => panic!("expected the size cap to refuse the answer, got {other:?}"),
+    }
 }

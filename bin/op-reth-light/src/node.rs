@@ -91,7 +91,9 @@ impl<O> LightCl<O> {
             source_el: args
                 .follow_source_el
                 .clone()
-                .map(|url| L2Client::new(url, DEFAULT_L1_TIMEOUT)),
+                .map(|url| L2Client::new(url, DEFAULT_L1_TIMEOUT))
+                .transpose()
+                .wrap_err("--rollup.follow-source-el")?,
             rpc: LateRpc::default(),
         }))
     }

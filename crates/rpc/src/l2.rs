@@ -1,13 +1,12 @@
 //! Client of the follow source's L2 execution RPC: whole blocks, as payloads the local engine can
 //! take, for catching up when no devp2p peer serves them.
 
-use crate::{el::bounded, ElError};
+use crate::{ElError, SourceClient, SourceConfig, SourceError};
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::B256;
-use alloy_provider::{Provider, RootProvider};
 use op_alloy_consensus::OpTxEnvelope;
 use op_alloy_rpc_types_engine::OpExecutionData;
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 use url::Url;
 
 /// An L2 block fetched from the source's execution RPC, checked to hash to what it claims.
@@ -25,26 +24,45 @@ pub struct L2Block {
 
 type RpcBlock = alloy_rpc_types_eth::Block<op_alloy_rpc_types::Transaction>;
 
-/// An L2 execution client (op-geth, op-reth) of the follow source.
+/// Largest answer accepted from the source's execution RPC: a block with all its transactions.
+pub const DEFAULT_MAX_BLOCK_RESPONSE_BYTES: usize = 32 << 20;
+
+/// An L2 execution client (op-geth, op-reth) of the follow source, with a timeout and a size cap
+/// on every answer.
 #[derive(Debug, Clone)]
 pub struct L2Client {
-    provider: RootProvider,
-    timeout: Duration,
+    rpc: Arc<SourceClient>,
 }
 
 impl L2Client {
-    /// A client of the L2 execution RPC at `url`.
-    pub fn new(url: Url, timeout: Duration) -> Self {
-        Self { provider: RootProvider::new_http(url), timeout }
+    /// A client of the L2 execution RPC at `url` (HTTP or HTTPS).
+    pub fn new(url: Url, timeout: Duration) -> Result<Self, ElError> {
+        let mut config = SourceConfig::new(url);
+        config.timeout = timeout;
+        config.max_response_bytes = DEFAULT_MAX_BLOCK_RESPONSE_BYTES;
+        let rpc = SourceClient::new(config).map_err(|e| ElError::Rpc(e.to_string()))?;
+        Ok(Self { rpc: Arc::new(rpc) })
+    }
+
+    async fn get_block(
+        &self,
+        method: &str,
+        id: serde_json::Value,
+    ) -> Result<Option<RpcBlock>, ElError> {
+        self.rpc.call_with(method, serde_json::json!([id, true])).await.map_err(|e| match e {
+            SourceError::Timeout(t) => ElError::Timeout(t),
+            other => ElError::Rpc(other.to_string()),
+        })
     }
 
     /// The source's canonical block at `number`, if any.
     pub async fn block_by_number(&self, number: u64) -> Result<Option<L2Block>, ElError> {
-        let call = self.provider.raw_request::<_, Option<RpcBlock>>(
-            "eth_getBlockByNumber".into(),
-            (BlockNumberOrTag::Number(number), true),
-        );
-        let block = bounded(self.timeout, call).await?;
+        let block = self
+            .get_block(
+                "eth_getBlockByNumber",
+                serde_json::to_value(BlockNumberOrTag::Number(number)).expect("serializable"),
+            )
+            .await?;
         block
             .map(|b| {
                 checked(b, |hash, n| {
@@ -56,10 +74,7 @@ impl L2Client {
 
     /// The source's block with `hash`, if it has it.
     pub async fn block_by_hash(&self, hash: B256) -> Result<Option<L2Block>, ElError> {
-        let call = self
-            .provider
-            .raw_request::<_, Option<RpcBlock>>("eth_getBlockByHash".into(), (hash, true));
-        let block = bounded(self.timeout, call).await?;
+        let block = self.get_block("eth_getBlockByHash", serde_json::json!(hash)).await?;
         block
             .map(|b| {
                 checked(b, |got, _| {

@@ -15,7 +15,7 @@ mod source;
 
 pub use el::ElError;
 pub use l1::{L1Client, DEFAULT_L1_TIMEOUT};
-pub use l2::{L2Block, L2Client};
+pub use l2::{L2Block, L2Client, DEFAULT_MAX_BLOCK_RESPONSE_BYTES};
 pub use server::{
     serve, LateRpc, NoOutputs, OptimismApiClient, OptimismApiServer, OptimismRpc, OutputError,
     OutputSource, RpcError, NOT_FOUND_CODE, NOT_READY_CODE, UNSUPPORTED_CODE,

@@ -144,19 +144,32 @@ impl SourceClient {
         self.call("optimism_version").await
     }
 
-    /// Calls a method without parameters; the whole exchange is bounded by the timeout.
+    /// Calls a method without parameters.
     async fn call<T: DeserializeOwned>(&self, method: &str) -> Result<T, SourceError> {
+        self.call_with(method, serde_json::json!([])).await
+    }
+
+    /// Calls a method; the whole exchange is bounded by the timeout and the size cap.
+    pub(crate) async fn call_with<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: serde_json::Value,
+    ) -> Result<T, SourceError> {
         let timeout = self.config.timeout;
-        match tokio::time::timeout(timeout, self.exchange(method)).await {
+        match tokio::time::timeout(timeout, self.exchange(method, params)).await {
             Ok(result) => result,
             Err(_) => Err(SourceError::Timeout(timeout)),
         }
     }
 
-    async fn exchange<T: DeserializeOwned>(&self, method: &str) -> Result<T, SourceError> {
+    async fn exchange<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: serde_json::Value,
+    ) -> Result<T, SourceError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let request =
-            serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": []});
+            serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
         let mut response = self
             .http
             .post(self.config.url.clone())
@@ -198,7 +211,8 @@ pub(crate) fn decode_response<T: DeserializeOwned>(body: &[u8], id: u64) -> Resu
     struct Response {
         #[serde(default)]
         id: serde_json::Value,
-        #[serde(default)]
+        // Present (`null` included) or absent: a `null` result is a valid answer.
+        #[serde(default, deserialize_with = "present")]
         result: Option<Box<serde_json::value::RawValue>>,
         #[serde(default)]
         error: Option<RpcError>,
@@ -220,6 +234,12 @@ pub(crate) fn decode_response<T: DeserializeOwned>(body: &[u8], id: u64) -> Resu
     }
     let result = response.result.ok_or_else(|| SourceError::Malformed("no result".into()))?;
     serde_json::from_str(result.get()).map_err(|e| SourceError::Malformed(format!("result: {e}")))
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Box<serde_json::value::RawValue>>, D::Error> {
+    <Box<serde_json::value::RawValue> as serde::Deserialize>::deserialize(d).map(Some)
 }
 
 /// The start of a body, for error messages.
@@ -264,6 +284,9 @@ mod tests {
         assert_eq!(decode_response::<String>(wrong_type, 1).unwrap_err().kind(), "malformed");
         let no_result = br#"{"jsonrpc":"2.0","id":1}"#;
         assert_eq!(decode_response::<String>(no_result, 1).unwrap_err().kind(), "malformed");
+        let null = br#"{"jsonrpc":"2.0","id":1,"result":null}"#;
+        assert_eq!(decode_response::<Option<String>>(null, 1).unwrap(), None);
+        assert_eq!(decode_response::<String>(null, 1).unwrap_err().kind(), "malformed");
     }
 
     #[test]
