@@ -105,28 +105,14 @@ impl Rig {
         (from..=to).map(|n| self.main(n)).collect()
     }
 
-    /// A source status: unsafe, safe and finalized of the given blocks, `current_l1` the L1
-    /// origin of the safe head plus one.
+    /// A source status of these heads (see [`source_status`]).
     pub fn status(
         &self,
         unsafe_l2: L2BlockRef,
         safe: L2BlockRef,
         finalized: L2BlockRef,
     ) -> SyncStatus {
-        let current_l1 = self.l1.block(safe.l1_origin.number + 1);
-        SyncStatus {
-            current_l1,
-            current_l1_finalized: self.l1.block(8),
-            head_l1: self.l1.block(L1_LEN - 1),
-            safe_l1: self.l1.block(L1_LEN - 5),
-            finalized_l1: self.l1.block(8),
-            unsafe_l2,
-            safe_l2: safe,
-            finalized_l2: finalized,
-            pending_safe_l2: safe,
-            cross_unsafe_l2: unsafe_l2,
-            local_safe_l2: safe,
-        }
+        source_status(&self.l1, unsafe_l2, safe, finalized)
     }
 
     /// The node's own `optimism_syncStatus`, over its RPC server.
@@ -137,6 +123,44 @@ impl Rig {
     /// The node's own `optimism_rollupConfig`, over its RPC server.
     pub async fn served_config(&self) -> RollupConfig {
         self.client.rollup_config().await.expect("optimism_rollupConfig")
+    }
+}
+
+/// A deriving node's status over `l1`: unsafe, safe and finalized of the given blocks,
+/// `current_l1` the L1 origin of the safe head plus one, L1 heads from the scripted L1.
+pub fn source_status(
+    l1: &ScriptedL1,
+    unsafe_l2: L2BlockRef,
+    safe: L2BlockRef,
+    finalized: L2BlockRef,
+) -> SyncStatus {
+    SyncStatus {
+        current_l1: l1.block(safe.l1_origin.number + 1),
+        current_l1_finalized: l1.block(8),
+        head_l1: l1.block(L1_LEN - 1),
+        safe_l1: l1.block(L1_LEN - 5),
+        finalized_l1: l1.block(8),
+        unsafe_l2,
+        safe_l2: safe,
+        finalized_l2: finalized,
+        pending_safe_l2: safe,
+        cross_unsafe_l2: unsafe_l2,
+        local_safe_l2: safe,
+    }
+}
+
+/// Every fork through Granite active at genesis (the last fork an op-reth v1.10.2 dev chain
+/// builds with without Holocene/Jovian fields).
+pub fn forks_through_granite() -> ForkTimes {
+    let zero = Some(0);
+    ForkTimes {
+        regolith_time: zero,
+        canyon_time: zero,
+        delta_time: zero,
+        ecotone_time: zero,
+        fjord_time: zero,
+        granite_time: zero,
+        ..Default::default()
     }
 }
 

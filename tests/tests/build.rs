@@ -62,20 +62,11 @@ async fn no_build_while_syncing() {
 #[tokio::test]
 async fn attributes_from_l1_over_http_build_a_block() {
     use light_cl::sequencer::{prepare_attributes, L1OriginSelector};
-    use light_cl_protocol::{ChainGenesis, ForkTimes, L1BlobSchedule, SystemConfig};
+    use light_cl_protocol::{ChainGenesis, L1BlobSchedule, SystemConfig};
     use std::{sync::Arc, time::Duration};
 
     let rig = Rig::new(5).await;
-    let zero = Some(0);
-    let forks = ForkTimes {
-        regolith_time: zero,
-        canyon_time: zero,
-        delta_time: zero,
-        ecotone_time: zero,
-        fjord_time: zero,
-        granite_time: zero,
-        ..Default::default()
-    };
+    let forks = light_cl_tests::forks_through_granite();
     let genesis: ChainGenesis = rig.config.genesis.clone();
     let config = Arc::new(light_cl_tests::rollup_config(genesis, forks));
     let l1 = light_cl_rpc::L1Client::new(rig.l1.server.url(), Duration::from_secs(2));

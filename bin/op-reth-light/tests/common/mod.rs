@@ -15,8 +15,11 @@ use jsonrpsee::{
     rpc_params,
 };
 use light_cl::Engine;
-use light_cl_protocol::{BlockID, ChainGenesis, ForkTimes, L2BlockRef, RollupConfig, SyncStatus};
-use light_cl_tests::{next_block_attributes, rollup_config, ScriptedL1, ScriptedSource};
+use light_cl_protocol::{BlockID, ChainGenesis, L2BlockRef, RollupConfig, SyncStatus};
+use light_cl_tests::{
+    forks_through_granite, next_block_attributes, rollup_config, source_status, ScriptedL1,
+    ScriptedSource,
+};
 use op_reth_light::{args::FollowArgs, with_light_cl, LightCl, RethChain, RethEngine};
 use reth_db::{init_db, mdbx::DatabaseArguments};
 use reth_network_api::{Peers, PeersInfo};
@@ -83,7 +86,6 @@ impl World {
         let l1 = ScriptedL1::start(64).await;
         let source = ScriptedSource::start(SyncStatus::default()).await;
         let spec = chain_spec(l1.block(0).timestamp);
-        let zero = Some(0);
         let rollup = rollup_config(
             ChainGenesis {
                 l1: l1.block(0).id(),
@@ -91,15 +93,7 @@ impl World {
                 l2_time: l1.block(0).timestamp,
                 system_config: None,
             },
-            ForkTimes {
-                regolith_time: zero,
-                canyon_time: zero,
-                delta_time: zero,
-                ecotone_time: zero,
-                fjord_time: zero,
-                granite_time: zero,
-                ..Default::default()
-            },
+            forks_through_granite(),
         );
         let dir = tempfile::tempdir().unwrap();
         let rollup_path = dir.path().join("rollup.json");
@@ -152,17 +146,7 @@ impl World {
 
     /// The follow source reports these heads of A.
     pub fn report(&self, unsafe_l2: L2BlockRef, safe: L2BlockRef, finalized: L2BlockRef) {
-        self.source.set(SyncStatus {
-            current_l1: self.l1.block(safe.l1_origin.number + 1),
-            head_l1: self.l1.block(63),
-            unsafe_l2,
-            safe_l2: safe,
-            finalized_l2: finalized,
-            pending_safe_l2: safe,
-            cross_unsafe_l2: unsafe_l2,
-            local_safe_l2: safe,
-            ..Default::default()
-        });
+        self.source.set(source_status(&self.l1, unsafe_l2, safe, finalized));
     }
 
     /// Block `number` of `node`, read through the binary's chain adapter.
