@@ -35,6 +35,8 @@ struct State {
     fail_reads: bool,
     updates: Vec<ForkchoiceState>,
     built: HashMap<PayloadId, OpExecutionData>,
+    headers: HashMap<B256, (alloy_consensus::Header, Option<OpTxEnvelope>)>,
+    attributes: Vec<OpPayloadAttributes>,
 }
 
 /// The in-memory engine and chain; clones share state.
@@ -94,6 +96,11 @@ impl MemEngine {
     pub fn labels(&self) -> (L2BlockRef, Option<L2BlockRef>, Option<L2BlockRef>) {
         let s = self.state.lock().unwrap();
         (*s.canonical.last().expect("genesis"), s.safe, s.finalized)
+    }
+
+    /// Every set of payload attributes built with, in order.
+    pub fn attributes(&self) -> Vec<OpPayloadAttributes> {
+        self.state.lock().unwrap().attributes.clone()
     }
 
     /// Every forkchoice state received, in order.
@@ -170,6 +177,7 @@ impl Engine for MemEngine {
             }
         }
         let Some(attributes) = attributes else { return valid() };
+        s.attributes.push(attributes.clone());
         // Build on the head: a block of exactly the attributes' transactions.
         let parent = s.known[&head];
         if attributes.payload_attributes.timestamp <= parent.timestamp {
@@ -184,22 +192,26 @@ impl Engine for MemEngine {
             .map(|raw| OpTxEnvelope::decode_2718(&mut raw.as_ref()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| EngineError::Internal(e.to_string()))?;
+        let a = &attributes.payload_attributes;
+        let ecotone = a.parent_beacon_block_root.is_some();
+        let withdrawals = a.withdrawals.clone().map(alloy_eips::eip4895::Withdrawals::new);
         let header = alloy_consensus::Header {
             number: parent.number + 1,
             parent_hash: parent.hash,
-            timestamp: attributes.payload_attributes.timestamp,
-            mix_hash: attributes.payload_attributes.prev_randao,
-            beneficiary: attributes.payload_attributes.suggested_fee_recipient,
+            timestamp: a.timestamp,
+            mix_hash: a.prev_randao,
+            beneficiary: a.suggested_fee_recipient,
             gas_limit: attributes.gas_limit.unwrap_or(30_000_000),
+            parent_beacon_block_root: a.parent_beacon_block_root,
+            withdrawals_root: withdrawals.as_ref().map(|_| alloy_consensus::EMPTY_ROOT_HASH),
+            blob_gas_used: ecotone.then_some(0),
+            excess_blob_gas: ecotone.then_some(0),
+            base_fee_per_gas: Some(1),
             ..Default::default()
         };
         let block = alloy_consensus::Block {
             header,
-            body: alloy_consensus::BlockBody {
-                transactions: txs,
-                ommers: vec![],
-                withdrawals: None,
-            },
+            body: alloy_consensus::BlockBody { transactions: txs, ommers: vec![], withdrawals },
         };
         let hash = block.header.hash_slow();
         let id = PayloadId::new((s.built.len() as u64 + 1).to_be_bytes());
@@ -228,11 +240,16 @@ impl Engine for MemEngine {
             number: v1.block_number,
             parent_hash: v1.parent_hash,
             timestamp: v1.timestamp,
+            gas_limit: v1.gas_limit,
+            extra_data: v1.extra_data.clone(),
+            mix_hash: v1.prev_randao,
+            beneficiary: v1.fee_recipient,
             ..Default::default()
         };
         let block = l2_block_ref(v1.block_hash, &header, first.as_ref(), &self.genesis)
             .map_err(|e| EngineError::Internal(e.to_string()))?;
         let mut s = self.state.lock().unwrap();
+        s.headers.insert(block.hash, (header, first));
         let parent_known = s.known.contains_key(&block.parent_hash);
         s.known.insert(block.hash, block);
         let status =
@@ -259,6 +276,13 @@ impl Chain for MemEngine {
             return Err(ChainError::Provider("scripted read failure".into()));
         }
         Ok(s.known.get(&hash).copied())
+    }
+
+    async fn header_and_first_tx(
+        &self,
+        hash: B256,
+    ) -> Result<Option<(alloy_consensus::Header, Option<OpTxEnvelope>)>, ChainError> {
+        Ok(self.state.lock().unwrap().headers.get(&hash).cloned())
     }
 
     async fn heads(&self) -> Result<Heads, ChainError> {

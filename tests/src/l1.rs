@@ -36,6 +36,29 @@ impl ScriptedL1 {
         to_ref(&self.chain.lock().unwrap()[number as usize])
     }
 
+    /// Number of blocks.
+    pub fn len(&self) -> u64 {
+        self.chain.lock().unwrap().len() as u64
+    }
+
+    /// Whether the chain is empty (never: it starts with genesis).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends a block `gap` seconds after the current head.
+    pub fn push_after(&self, gap: u64) -> L1BlockRef {
+        let mut chain = self.chain.lock().unwrap();
+        let last = chain.last().expect("genesis").clone();
+        chain.push(Header {
+            number: last.number + 1,
+            parent_hash: last.hash_slow(),
+            timestamp: last.timestamp + gap,
+            ..last
+        });
+        to_ref(chain.last().expect("pushed"))
+    }
+
     /// Replaces every block from `number` on with a different branch of the same length.
     pub fn reorg_from(&self, number: u64) {
         let mut chain = self.chain.lock().unwrap();

@@ -10,6 +10,7 @@ use jsonrpsee::{
 use light_cl::{EngineOwner, EngineOwnerHandle, FollowConfig, FollowTask, View};
 use light_cl_protocol::{
     BlockID, ChainGenesis, ForkTimes, L1BlockRef, L2BlockRef, RollupConfig, SyncStatus,
+    SystemConfig,
 };
 use light_cl_rpc::{
     serve, L1Client, NoOutputs, OptimismApiClient, OptimismRpc, SourceClient, SourceConfig,
@@ -52,15 +53,44 @@ impl Rig {
 
     /// The same with follow settings of the test's choosing.
     pub async fn with_config(local_head: u64, follow_config: FollowConfig) -> Self {
-        let l1 = ScriptedL1::start(L1_LEN).await;
+        Self::build(local_head, follow_config, L1_LEN, ForkTimes::default(), None).await
+    }
+
+    /// A chain at genesis that can be sequenced: forks through Granite, a genesis system config,
+    /// `l1_len` L1 blocks; unsafe following off.
+    pub async fn sequencing(l1_len: u64) -> Self {
+        let mut follow = FollowConfig::for_block_time(2);
+        follow.follow_unsafe = false;
+        let system_config = SystemConfig {
+            batcher_addr: Address::repeat_byte(0xba),
+            overhead: B256::ZERO,
+            scalar: B256::ZERO,
+            gas_limit: 30_000_000,
+            eip1559_params: None,
+            operator_fee_params: None,
+            min_base_fee: None,
+            da_footprint_gas_scalar: None,
+            other: Default::default(),
+        };
+        Self::build(0, follow, l1_len, forks_through_granite(), Some(system_config)).await
+    }
+
+    async fn build(
+        local_head: u64,
+        follow_config: FollowConfig,
+        l1_len: u64,
+        forks: ForkTimes,
+        system_config: Option<SystemConfig>,
+    ) -> Self {
+        let l1 = ScriptedL1::start(l1_len).await;
         let source = ScriptedSource::start(SyncStatus::default()).await;
         let genesis = ChainGenesis {
             l1: l1.block(0).id(),
             l2: BlockID { hash: l2_hash(0, 0), number: 0 },
             l2_time: l1.block(0).timestamp,
-            system_config: None,
+            system_config,
         };
-        let config = Arc::new(rollup_config(genesis.clone(), ForkTimes::default()));
+        let config = Arc::new(rollup_config(genesis.clone(), forks));
         let mut rig_chain = Vec::new();
         for n in 0..=local_head {
             rig_chain.push(l2_block(&l1, 0, 0, n));
@@ -135,11 +165,11 @@ pub fn source_status(
     finalized: L2BlockRef,
 ) -> SyncStatus {
     SyncStatus {
-        current_l1: l1.block(safe.l1_origin.number + 1),
-        current_l1_finalized: l1.block(8),
-        head_l1: l1.block(L1_LEN - 1),
-        safe_l1: l1.block(L1_LEN - 5),
-        finalized_l1: l1.block(8),
+        current_l1: l1.block((safe.l1_origin.number + 1).min(l1.len() - 1)),
+        current_l1_finalized: l1.block(8.min(l1.len() - 1)),
+        head_l1: l1.block(l1.len() - 1),
+        safe_l1: l1.block(l1.len().saturating_sub(5)),
+        finalized_l1: l1.block(8.min(l1.len() - 1)),
         unsafe_l2,
         safe_l2: safe,
         finalized_l2: finalized,

@@ -1,11 +1,13 @@
 //! The seam to the execution layer: the engine and the chain, shaped after reth's in-process API
 //! (`ConsensusEngineHandle<OpEngineTypes>` and the node's provider).
 
+use alloy_consensus::Header;
 use alloy_primitives::B256;
 use alloy_rpc_types_engine::{
     ForkchoiceState, ForkchoiceUpdateError, ForkchoiceUpdated, PayloadId, PayloadStatus,
 };
 use light_cl_protocol::L2BlockRef;
+use op_alloy_consensus::OpTxEnvelope;
 use op_alloy_rpc_types_engine::{OpExecutionData, OpPayloadAttributes};
 use std::future::Future;
 
@@ -60,6 +62,13 @@ pub trait Chain: Send + Sync + 'static {
         &self,
         hash: B256,
     ) -> impl Future<Output = Result<Option<L2BlockRef>, ChainError>> + Send;
+
+    /// The header of the block with `hash` and its first transaction (the L1 info deposit), if
+    /// the execution layer has the block: what the sequencer rebuilds its system config from.
+    fn header_and_first_tx(
+        &self,
+        hash: B256,
+    ) -> impl Future<Output = Result<Option<(Header, Option<OpTxEnvelope>)>, ChainError>> + Send;
 
     /// The canonical head and the safe and finalized labels.
     fn heads(&self) -> impl Future<Output = Result<Heads, ChainError>> + Send;

@@ -23,6 +23,9 @@ mod view;
 
 pub use engine::{Chain, ChainError, Engine, EngineError, Heads};
 pub use follow::{FollowConfig, FollowTask, TickOutcome};
-pub use owner::{Applied, BuildError, EngineOwner, EngineOwnerHandle, EngineRequest, OwnerStopped};
+pub use owner::{
+    Applied, BuildError, Built, EngineOwner, EngineOwnerHandle, EngineRequest, OwnerStopped,
+    PushError,
+};
 pub use source::{FollowSource, L1Heads, NoSourceEl, SourceEl, L1};
 pub use view::View;

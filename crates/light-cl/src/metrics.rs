@@ -65,3 +65,33 @@ pub(crate) fn inserted(blocks: usize) {
 pub(crate) fn catch_up_failed() {
     counter!("light_cl_follow_catch_up_failures_total").increment(1);
 }
+
+pub(crate) fn sequencer_active(active: bool) {
+    gauge!("light_cl_sequencer_active").set(if active { 1.0 } else { 0.0 });
+}
+
+pub(crate) fn sequencer_waiting(reason: &'static str) {
+    counter!("light_cl_sequencer_waits_total", "reason" => reason).increment(1);
+}
+
+pub(crate) fn sequencer_late() {
+    counter!("light_cl_sequencer_late_blocks_total").increment(1);
+}
+
+pub(crate) fn sequencer_failed(kind: &'static str) {
+    counter!("light_cl_sequencer_build_failures_total", "kind" => kind).increment(1);
+}
+
+pub(crate) fn sequencer_built(elapsed: Duration) {
+    counter!("light_cl_sequencer_blocks_total").increment(1);
+    histogram!("light_cl_sequencer_build_seconds").record(elapsed.as_secs_f64());
+}
+
+pub(crate) fn published(ok: bool) {
+    let outcome = if ok { "ok" } else { "failed" };
+    counter!("light_cl_sequencer_published_total", "outcome" => outcome).increment(1);
+}
+
+pub(crate) fn pushed(outcome: &'static str) {
+    counter!("light_cl_unsafe_payloads_received_total", "outcome" => outcome).increment(1);
+}

@@ -16,7 +16,7 @@ use alloy_primitives::B256;
 use alloy_rpc_types_engine::{ForkchoiceState, PayloadStatusEnum};
 use light_cl_protocol::{L1BlockRef, L2BlockRef};
 use light_cl_rpc::L2Block;
-use op_alloy_rpc_types_engine::OpPayloadAttributes;
+use op_alloy_rpc_types_engine::{OpExecutionData, OpPayloadAttributes};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info, warn};
 
@@ -35,9 +35,55 @@ pub enum EngineRequest {
     /// Hand these blocks, parents first, to the engine with `new_payload`; reply how many it
     /// took before one was refused.
     Insert(Vec<L2Block>, oneshot::Sender<usize>),
-    /// Build a block on top of the current head with these attributes, insert it and make it
-    /// the head; reply with the new head.
-    Build(Box<OpPayloadAttributes>, oneshot::Sender<Result<L2BlockRef, BuildError>>),
+    /// Build a block with these attributes on top of the head with this hash, insert it and
+    /// make it the head; reply with the new block.
+    Build(B256, Box<OpPayloadAttributes>, oneshot::Sender<Result<Built, BuildError>>),
+    /// A block pushed from outside (`admin_postUnsafePayload`): insert it and make it the head
+    /// if it extends the head.
+    Push(Box<OpExecutionData>, oneshot::Sender<Result<L2BlockRef, PushError>>),
+}
+
+/// A block the engine owner built and made the head.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The new head.
+    pub head: L2BlockRef,
+    /// The block as the engine sealed it, for publishing.
+    pub payload: OpExecutionData,
+}
+
+/// Why a pushed block was not taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PushError {
+    /// The block's parent is not the unsafe head.
+    #[error("block {number} ({hash}) does not extend the unsafe head {head_number} ({head})")]
+    NotOnHead {
+        /// The pushed block's number.
+        number: u64,
+        /// The pushed block's hash.
+        hash: B256,
+        /// The unsafe head's number.
+        head_number: u64,
+        /// The unsafe head's hash.
+        head: B256,
+    },
+    /// A head target is pending: the engine is syncing.
+    #[error("the engine is syncing to a head target")]
+    Syncing,
+    /// The engine refused the block or failed.
+    #[error("{step}: {reason}")]
+    Engine {
+        /// `new payload` or `forkchoice update`.
+        step: &'static str,
+        /// What the engine said.
+        reason: String,
+    },
+    /// The local heads cannot be read.
+    #[error("local chain: {0}")]
+    Chain(#[from] crate::ChainError),
+    /// The engine owner has stopped.
+    #[error("the engine owner has stopped")]
+    Stopped,
 }
 
 /// Why a block was not built.
@@ -46,6 +92,14 @@ pub enum BuildError {
     /// A head target is pending: the engine is syncing, there is no head to build on.
     #[error("the engine is syncing to a head target")]
     Syncing,
+    /// The head moved since the attributes were prepared (a reorg or another block).
+    #[error("the head is {head}, not {parent} the attributes were built for")]
+    HeadMoved {
+        /// The parent the attributes were built for.
+        parent: B256,
+        /// The head now.
+        head: B256,
+    },
     /// The local heads cannot be read.
     #[error("local chain: {0}")]
     Chain(#[from] crate::ChainError),
@@ -108,12 +162,25 @@ impl EngineOwnerHandle {
         rx.await.map_err(|_| OwnerStopped)
     }
 
-    /// Builds, inserts and makes canonical a block with `attributes` on top of the current head.
-    pub async fn build(&self, attributes: OpPayloadAttributes) -> Result<L2BlockRef, BuildError> {
+    /// Builds, inserts and makes canonical a block with `attributes` on top of the head
+    /// `parent` (refused when the head is another block).
+    pub async fn build(
+        &self,
+        parent: B256,
+        attributes: OpPayloadAttributes,
+    ) -> Result<Built, BuildError> {
         let (tx, rx) = oneshot::channel();
-        let request = EngineRequest::Build(Box::new(attributes), tx);
+        let request = EngineRequest::Build(parent, Box::new(attributes), tx);
         self.tx.send(request).await.map_err(|_| BuildError::Stopped)?;
         rx.await.map_err(|_| BuildError::Stopped)?
+    }
+
+    /// Inserts a pushed block and makes it the head, if it extends the head.
+    pub async fn push(&self, payload: OpExecutionData) -> Result<L2BlockRef, PushError> {
+        let (tx, rx) = oneshot::channel();
+        let request = EngineRequest::Push(Box::new(payload), tx);
+        self.tx.send(request).await.map_err(|_| PushError::Stopped)?;
+        rx.await.map_err(|_| PushError::Stopped)?
     }
 
     /// Tells the owner the canonical chain changed, so the served view is fresh between ticks.
@@ -172,12 +239,19 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
                     let applied = self.follow(*decision).await;
                     let _ = reply.send(applied);
                 }
-                EngineRequest::Build(attributes, reply) => {
-                    let built = self.build(*attributes).await;
+                EngineRequest::Build(parent, attributes, reply) => {
+                    let built = self.build(parent, *attributes).await;
                     if let Err(e) = &built {
                         warn!(target: "light_cl::engine", %e, "block not built");
                     }
                     let _ = reply.send(built);
+                }
+                EngineRequest::Push(payload, reply) => {
+                    let pushed = self.push(*payload).await;
+                    if let Err(e) = &pushed {
+                        warn!(target: "light_cl::engine", %e, "pushed block not taken");
+                    }
+                    let _ = reply.send(pushed);
                 }
                 EngineRequest::Insert(blocks, reply) => {
                     let taken = self.insert(blocks).await;
@@ -310,12 +384,19 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
     }
 
     /// The build round trip: FCU(head, attributes) → get payload → new payload → FCU(new head).
-    async fn build(&mut self, attributes: OpPayloadAttributes) -> Result<L2BlockRef, BuildError> {
+    async fn build(
+        &mut self,
+        parent: B256,
+        attributes: OpPayloadAttributes,
+    ) -> Result<Built, BuildError> {
         if self.head_target.is_some() {
             return Err(BuildError::Syncing);
         }
         let heads = self.chain.heads().await?;
         let head = heads.unsafe_head;
+        if head.hash != parent {
+            return Err(BuildError::HeadMoved { parent, head: head.hash });
+        }
         let (safe, finalized) = self.labels_for(head, &heads).await;
         let state = |head: B256| ForkchoiceState {
             head_block_hash: head,
@@ -336,7 +417,7 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
         let hash = payload.payload.block_hash();
         let status = self
             .engine
-            .new_payload(payload)
+            .new_payload(payload.clone())
             .await
             .map_err(|e| failed("new payload", e.to_string()))?;
         if !status.is_valid() {
@@ -350,6 +431,54 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
             return Err(failed(step, format!("{:?}", updated.payload_status.status)));
         }
         self.last_sent = Some((state(hash), true));
+        let heads = self.chain.heads().await?;
+        self.publish(heads);
+        Ok(Built { head: heads.unsafe_head, payload })
+    }
+
+    /// A pushed block: `new_payload`, then FCU to it with the applied labels, only when its
+    /// parent is the head.
+    async fn push(&mut self, payload: OpExecutionData) -> Result<L2BlockRef, PushError> {
+        if self.head_target.is_some() {
+            return Err(PushError::Syncing);
+        }
+        let heads = self.chain.heads().await?;
+        let head = heads.unsafe_head;
+        let (hash, number) = (payload.payload.block_hash(), payload.payload.block_number());
+        if payload.payload.parent_hash() != head.hash || Some(number) != head.number.checked_add(1)
+        {
+            return Err(PushError::NotOnHead {
+                number,
+                hash,
+                head_number: head.number,
+                head: head.hash,
+            });
+        }
+        let failed = |step, reason: String| PushError::Engine { step, reason };
+        let status = self
+            .engine
+            .new_payload(payload)
+            .await
+            .map_err(|e| failed("new payload", e.to_string()))?;
+        if !status.is_valid() {
+            return Err(failed("new payload", format!("{:?}", status.status)));
+        }
+        let (safe, finalized) = self.labels_for(head, &heads).await;
+        let state = ForkchoiceState {
+            head_block_hash: hash,
+            safe_block_hash: safe.map_or(B256::ZERO, |s| s.hash),
+            finalized_block_hash: finalized.map_or(B256::ZERO, |f| f.hash),
+        };
+        let result = self.engine.fork_choice_updated(state, None).await;
+        metrics::forkchoice_update(&result);
+        let updated = result.map_err(|e| failed("forkchoice update", e.to_string()))?;
+        if !updated.is_valid() {
+            return Err(failed(
+                "forkchoice update",
+                format!("{:?}", updated.payload_status.status),
+            ));
+        }
+        self.last_sent = Some((state, true));
         let heads = self.chain.heads().await?;
         self.publish(heads);
         Ok(heads.unsafe_head)

@@ -47,6 +47,18 @@ pub fn l2_block_ref<H: BlockHeader>(
         block.l1_origin = genesis.l1;
         return Ok(block);
     }
+    let info = l1_info_of_block(number, first_tx)?;
+    block.l1_origin = BlockID { hash: info.block_hash, number: info.number };
+    block.sequence_number = info.sequence_number;
+    Ok(block)
+}
+
+/// The L1 info of L2 block `number` (not genesis) from its first transaction, which must be the
+/// L1 info deposit.
+pub fn l1_info_of_block(
+    number: u64,
+    first_tx: Option<&OpTxEnvelope>,
+) -> Result<L1BlockInfo, BlockRefError> {
     let tx = first_tx.ok_or(BlockRefError::Empty(number))?;
     let OpTxEnvelope::Deposit(deposit) = tx else {
         return Err(BlockRefError::NotL1Info(number));
@@ -54,11 +66,7 @@ pub fn l2_block_ref<H: BlockHeader>(
     if deposit.kind() != TxKind::Call(L1_BLOCK_ADDRESS) {
         return Err(BlockRefError::NotL1Info(number));
     }
-    let info = L1BlockInfo::decode(deposit.input())
-        .map_err(|source| BlockRefError::Decode { number, source })?;
-    block.l1_origin = BlockID { hash: info.block_hash, number: info.number };
-    block.sequence_number = info.sequence_number;
-    Ok(block)
+    L1BlockInfo::decode(deposit.input()).map_err(|source| BlockRefError::Decode { number, source })
 }
 
 #[cfg(test)]

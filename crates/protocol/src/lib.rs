@@ -28,7 +28,7 @@ mod system_config;
 
 pub use blob_fee::{BlobFeeError, L1BlobSchedule, MAINNET_CHAIN_ID, SEPOLIA_CHAIN_ID};
 pub use block::{BlockID, L1BlockRef, L2BlockRef};
-pub use block_ref::{l2_block_ref, BlockRefError};
+pub use block_ref::{l1_info_of_block, l2_block_ref, BlockRefError};
 pub use deposits::{
     decode_deposit_log, encode_deposit_log, user_deposits, DepositError, DEPOSIT_EVENT_TOPIC,
 };

@@ -1,5 +1,6 @@
 //! Client for the follow source: a rollup node's `optimism_*` JSON-RPC over HTTP(S).
 
+use alloy_rpc_types_engine::{Claims, JwtSecret};
 use light_cl_protocol::{RollupConfig, SyncStatus};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
@@ -25,6 +26,9 @@ pub struct SourceConfig {
     pub max_response_bytes: usize,
     /// Extra headers sent with every request (e.g. `Authorization`).
     pub headers: Vec<(String, String)>,
+    /// JWT secret of an authenticated transport (an Engine API port): each request carries a
+    /// fresh token.
+    pub jwt_secret: Option<JwtSecret>,
 }
 
 impl SourceConfig {
@@ -35,6 +39,7 @@ impl SourceConfig {
             timeout: DEFAULT_TIMEOUT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             headers: Vec::new(),
+            jwt_secret: None,
         }
     }
 }
@@ -46,25 +51,25 @@ pub enum SourceError {
     #[error("invalid follow-source settings: {0}")]
     Config(String),
     /// No full answer within the timeout.
-    #[error("follow source did not answer within {0:?}")]
+    #[error("rollup node did not answer within {0:?}")]
     Timeout(Duration),
     /// Connecting, sending or reading failed.
-    #[error("follow source transport error: {0}")]
+    #[error("rollup node transport error: {0}")]
     Transport(String),
     /// The answer had a non-success HTTP status.
-    #[error("follow source answered HTTP {0}")]
+    #[error("rollup node answered HTTP {0}")]
     HttpStatus(u16),
     /// The answer was larger than allowed.
-    #[error("follow source answer exceeds {limit} bytes")]
+    #[error("rollup node answer exceeds {limit} bytes")]
     Oversized {
         /// The cap, bytes.
         limit: usize,
     },
     /// The answer is not a JSON-RPC response with a result of the expected shape.
-    #[error("follow source answer is malformed: {0}")]
+    #[error("rollup node answer is malformed: {0}")]
     Malformed(String),
     /// The source answered with a JSON-RPC error.
-    #[error("follow source returned RPC error {code}: {message}")]
+    #[error("rollup node returned RPC error {code}: {message}")]
     Rpc {
         /// JSON-RPC error code.
         code: i64,
@@ -170,9 +175,14 @@ impl SourceClient {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let request =
             serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-        let mut response = self
-            .http
-            .post(self.config.url.clone())
+        let mut post = self.http.post(self.config.url.clone());
+        if let Some(secret) = &self.config.jwt_secret {
+            let token = secret
+                .encode(&Claims::with_current_timestamp())
+                .map_err(|e| SourceError::Config(format!("JWT: {e}")))?;
+            post = post.bearer_auth(token);
+        }
+        let mut response = post
             .header(CONTENT_TYPE, "application/json")
             .body(request.to_string())
             .send()

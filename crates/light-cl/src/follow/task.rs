@@ -13,7 +13,10 @@ use alloy_primitives::B256;
 use light_cl_protocol::{BlockID, L2BlockRef};
 use light_cl_rpc::{ElError, L2Block, SourceError};
 use std::{future::Future, time::Duration};
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::{
+    sync::watch,
+    time::{Instant, MissedTickBehavior},
+};
 use tracing::{debug, error, info, warn};
 
 /// How far back the follow task walks parent hashes to check that the source's unsafe head
@@ -109,6 +112,9 @@ pub struct FollowTask<S, L, C, E = NoSourceEl> {
     /// The last block inserted from the source's execution RPC towards that target: the engine
     /// keeps it (not canonical yet), so the next tick continues after it.
     inserted_tip: Option<L2BlockRef>,
+    /// Whether the last applied update left our safe and unsafe heads at or above the source's
+    /// safe head (the sequencer's gate).
+    ready: watch::Sender<bool>,
 }
 
 impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
@@ -133,6 +139,7 @@ impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
             last_head: None,
             l1_verified: false,
             inserted_tip: None,
+            ready: watch::channel(false).0,
         }
     }
 }
@@ -153,7 +160,16 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
             last_head: None,
             l1_verified: false,
             inserted_tip: None,
+            ready: self.ready,
         }
+    }
+
+    /// Becomes `true` once an update was applied with our safe and unsafe heads at or above the
+    /// source's safe head (in this run: a database's old labels do not count), and `false` again
+    /// while an update leaves us behind it or syncing. The sequencer builds only while it is
+    /// `true`.
+    pub fn ready(&self) -> watch::Receiver<bool> {
+        self.ready.subscribe()
     }
 
     /// Ticks every interval until `shutdown` resolves. A tick runs to its end before the next
@@ -317,6 +333,10 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
         if let Some(s) = update.safe {
             let local_safe = applied.heads.safe.map_or(0, |l| l.number);
             metrics::safe_lag(s.number.saturating_sub(local_safe));
+            let ready = !applied.syncing()
+                && applied.heads.safe.is_some_and(|l| l.number >= s.number)
+                && applied.heads.unsafe_head.number >= s.number;
+            self.ready.send_if_modified(|r| std::mem::replace(r, ready) != ready);
         }
         self.catch_up(applied).await?;
         Ok(TickOutcome::Applied(decision.case))

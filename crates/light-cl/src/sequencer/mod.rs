@@ -1,11 +1,15 @@
 //! Sequencing inputs: choosing the L1 origin of the next L2 block ([`L1OriginSelector`]),
 //! building its payload attributes ([`build_attributes`], [`prepare_attributes`]) and checking
 //! them as op-reth's Engine API would ([`validate_attributes`]), since the in-process engine
-//! handle skips those checks.
+//! handle skips those checks; the [`Sequencer`] task that builds each slot through the engine
+//! owner and publishes the block; and [`Admin`], the backend of the `admin_*` RPC.
 
+mod admin;
 mod attributes;
 mod origin;
+mod task;
 
+pub use admin::Admin;
 pub use attributes::{
     build_attributes, prepare_attributes, validate_attributes, AttributesError,
     AttributesValidationError, BuiltAttributes, SEQUENCER_FEE_VAULT,
@@ -13,3 +17,4 @@ pub use attributes::{
 pub use origin::{
     L1OriginSelector, OriginError, SequencerL1, SequencerL1Error, DEFAULT_SEQUENCER_CONF_DEPTH,
 };
+pub use task::{SequenceError, Sequencer, SequencerConfig, SequencerHandle};

@@ -1,0 +1,455 @@
+//! The sequencer task: each slot, attributes for the next block → the engine owner builds, seals
+//! and inserts it → the block is published (DESIGN.md "Sequencing").
+
+use super::{
+    attributes::{prepare_attributes, validate_attributes, AttributesError},
+    origin::{L1OriginSelector, OriginError, SequencerL1},
+    AttributesValidationError,
+};
+use crate::{metrics, owner::EngineOwnerHandle, BuildError, Built, Chain, ChainError, Heads};
+use alloy_primitives::B256;
+use light_cl_protocol::{
+    l1_info_of_block, BlockRefError, L1BlobSchedule, L2BlockRef, RollupConfig, SystemConfig,
+    SystemConfigError,
+};
+use light_cl_rpc::{PayloadPublisher, SequencerAdminError};
+use op_alloy_rpc_types_engine::OpExecutionData;
+use std::{
+    future::Future,
+    sync::Arc,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+use tokio::sync::{mpsc, oneshot, watch};
+use tracing::{debug, error, info, warn};
+
+/// Settings of the sequencer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SequencerConfig {
+    /// L1 blocks the next origin must be below the L1 head.
+    pub conf_depth: u64,
+    /// Stop building while the unsafe head is this many blocks ahead of safe (0: no limit).
+    pub max_safe_lag: u64,
+    /// Whether to build from the start (`false`: wait for `admin_startSequencer`).
+    pub start_active: bool,
+    /// Wait after an attempt that could not build (L1 not ready, engine syncing, ...).
+    pub retry_after: Duration,
+}
+
+impl SequencerConfig {
+    /// Defaults: confirmation depth 4, no lag limit, active, retry after 250 ms.
+    pub const fn new() -> Self {
+        Self {
+            conf_depth: super::DEFAULT_SEQUENCER_CONF_DEPTH,
+            max_safe_lag: 0,
+            start_active: true,
+            retry_after: Duration::from_millis(250),
+        }
+    }
+}
+
+impl Default for SequencerConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Why a slot produced no block.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SequenceError {
+    /// No L1 origin can be chosen now.
+    #[error("L1 origin: {0}")]
+    Origin(#[from] OriginError),
+    /// The attributes cannot be built.
+    #[error("attributes: {0}")]
+    Attributes(#[from] AttributesError),
+    /// The attributes would be refused by op-reth's Engine API.
+    #[error("attributes refused: {0}")]
+    Invalid(#[from] AttributesValidationError),
+    /// The parent's system config cannot be rebuilt.
+    #[error("system config of the parent: {0}")]
+    ParentConfig(String),
+    /// The engine owner did not build the block.
+    #[error("build: {0}")]
+    Build(#[from] BuildError),
+    /// Reading the local chain failed.
+    #[error("local chain: {0}")]
+    Chain(#[from] ChainError),
+}
+
+impl SequenceError {
+    /// Whether building must stop until an operator acts (retrying cannot help): an unparsable
+    /// `ConfigUpdate`, a fork this builder cannot sequence, a malformed deposit.
+    pub const fn halts(&self) -> bool {
+        matches!(
+            self,
+            Self::Attributes(
+                AttributesError::ConfigUpdate(_)
+                    | AttributesError::Deposit(_)
+                    | AttributesError::UpgradeBlock { .. }
+                    | AttributesError::InteropUnsupported(_)
+                    | AttributesError::PreRegolith(_)
+            ) | Self::Invalid(_)
+        )
+    }
+
+    /// A short label for metrics.
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::Origin(OriginError::DriftExceeded { .. }) => "drift_exceeded",
+            Self::Origin(_) => "origin",
+            Self::Attributes(_) => "attributes",
+            Self::Invalid(_) => "attributes_refused",
+            Self::ParentConfig(_) => "parent_config",
+            Self::Build(BuildError::Syncing) => "syncing",
+            Self::Build(BuildError::HeadMoved { .. }) => "head_moved",
+            Self::Build(_) => "build",
+            Self::Chain(_) => "chain",
+        }
+    }
+}
+
+enum Control {
+    Start(B256, oneshot::Sender<Result<(), SequencerAdminError>>),
+    Stop(oneshot::Sender<Result<B256, SequencerAdminError>>),
+}
+
+/// Starts and stops the sequencer, and tells whether it is building.
+#[derive(Debug, Clone)]
+pub struct SequencerHandle {
+    control: mpsc::Sender<Control>,
+    active: watch::Receiver<bool>,
+}
+
+impl std::fmt::Debug for Control {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Start(hash, _) => write!(f, "Start({hash})"),
+            Self::Stop(_) => f.write_str("Stop"),
+        }
+    }
+}
+
+impl SequencerHandle {
+    /// Starts building on `head`, which must be the unsafe head.
+    pub async fn start(&self, head: B256) -> Result<(), SequencerAdminError> {
+        let (tx, rx) = oneshot::channel();
+        self.control.send(Control::Start(head, tx)).await.map_err(|_| stopped())?;
+        rx.await.map_err(|_| stopped())?
+    }
+
+    /// Stops building after the block in progress; returns the hash of the last sealed head.
+    pub async fn stop(&self) -> Result<B256, SequencerAdminError> {
+        let (tx, rx) = oneshot::channel();
+        self.control.send(Control::Stop(tx)).await.map_err(|_| stopped())?;
+        rx.await.map_err(|_| stopped())?
+    }
+
+    /// Whether the sequencer is building.
+    pub fn is_active(&self) -> bool {
+        *self.active.borrow()
+    }
+
+    /// Follows whether the sequencer is building.
+    pub fn subscribe(&self) -> watch::Receiver<bool> {
+        self.active.clone()
+    }
+}
+
+fn stopped() -> SequencerAdminError {
+    SequencerAdminError::Unavailable("the sequencer task has stopped".into())
+}
+
+/// The sequencer: builds the next block each slot through the engine owner and publishes it.
+///
+/// It builds only while active, and only after the follow path has applied a safe head with our
+/// head at or above the source's safe head (`ready`). The next block's timestamp is always the
+/// head's + block time; a block whose slot has passed is built at once, back to back, and
+/// counted as late.
+#[derive(Debug)]
+pub struct Sequencer<S, C> {
+    owner: EngineOwnerHandle,
+    chain: C,
+    config: Arc<RollupConfig>,
+    blob_schedule: L1BlobSchedule,
+    origins: L1OriginSelector<S>,
+    settings: SequencerConfig,
+    ready: watch::Receiver<bool>,
+    control: mpsc::Receiver<Control>,
+    active: watch::Sender<bool>,
+    publishers: Vec<PayloadPublisher>,
+    /// The system config of the last block built, by hash.
+    last: Option<(B256, SystemConfig)>,
+    /// What the last wait was for, to log a state once rather than every retry.
+    waiting_for: Option<&'static str>,
+}
+
+impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
+    /// A sequencer reading `l1` and `chain`, building through `owner`, gated by the follow
+    /// task's `ready` ([`crate::FollowTask::ready`]), and its handle.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        l1: S,
+        chain: C,
+        owner: EngineOwnerHandle,
+        config: Arc<RollupConfig>,
+        blob_schedule: L1BlobSchedule,
+        settings: SequencerConfig,
+        ready: watch::Receiver<bool>,
+        publishers: Vec<PayloadPublisher>,
+    ) -> (Self, SequencerHandle) {
+        let (control_tx, control) = mpsc::channel(4);
+        let (active, active_rx) = watch::channel(settings.start_active);
+        metrics::sequencer_active(settings.start_active);
+        let sequencer = Self {
+            owner,
+            chain,
+            origins: L1OriginSelector::new(l1, config.clone(), settings.conf_depth),
+            config,
+            blob_schedule,
+            settings,
+            ready,
+            control,
+            active,
+            publishers,
+            last: None,
+            waiting_for: None,
+        };
+        (sequencer, SequencerHandle { control: control_tx, active: active_rx })
+    }
+
+    /// Builds blocks until `shutdown` resolves.
+    pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
+        info!(target: "light_cl::sequencer", active = self.is_active(), conf_depth = self.settings.conf_depth, max_safe_lag = self.settings.max_safe_lag, publish_to = self.publishers.len(), "sequencer started");
+        tokio::pin!(shutdown);
+        loop {
+            let wait = match self.next_step().await {
+                Step::Build(head) => {
+                    tokio::select! {
+                        _ = &mut shutdown => break,
+                        result = self.slot(head) => match result {
+                            Ok(()) => continue,
+                            Err(e) if e.halts() => {
+                                error!(target: "light_cl::sequencer", %e, "sequencer halted: this cannot be retried; fix the cause and call admin_startSequencer");
+                                self.set_active(false);
+                                continue;
+                            }
+                            Err(e) => {
+                                self.wait_note(e.kind(), &e);
+                                Some(self.settings.retry_after)
+                            }
+                        }
+                    }
+                }
+                Step::Wait(wait) => wait,
+            };
+            let sleep = async {
+                match wait {
+                    Some(d) => tokio::time::sleep(d).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = sleep => {}
+                Some(control) = self.control.recv() => self.handle(control).await,
+                Ok(()) = self.ready.changed() => {}
+            }
+        }
+        info!(target: "light_cl::sequencer", "sequencer stopped");
+    }
+
+    fn is_active(&self) -> bool {
+        *self.active.borrow()
+    }
+
+    fn set_active(&self, active: bool) {
+        self.active.send_replace(active);
+        metrics::sequencer_active(active);
+    }
+
+    /// Logs why nothing is built, once per reason in a row.
+    fn wait_note(&mut self, reason: &'static str, detail: &dyn std::fmt::Display) {
+        metrics::sequencer_waiting(reason);
+        if self.waiting_for != Some(reason) {
+            self.waiting_for = Some(reason);
+            warn!(target: "light_cl::sequencer", reason, %detail, "not building");
+        } else {
+            debug!(target: "light_cl::sequencer", reason, %detail, "not building");
+        }
+    }
+
+    /// Whether to build now (on which head) or how long to wait.
+    async fn next_step(&mut self) -> Step {
+        if !self.is_active() {
+            return Step::Wait(None);
+        }
+        if !*self.ready.borrow_and_update() {
+            self.wait_note(
+                "safe_head_not_applied",
+                &"the follow path has not applied the source's safe head yet",
+            );
+            return Step::Wait(None);
+        }
+        let heads = match self.chain.heads().await {
+            Ok(heads) => heads,
+            Err(e) => {
+                self.wait_note("chain", &e);
+                return Step::Wait(Some(self.settings.retry_after));
+            }
+        };
+        if let Some(lag) = self.safe_lag_exceeded(&heads) {
+            self.wait_note(
+                "max_safe_lag",
+                &format_args!("unsafe head is {lag} blocks ahead of safe"),
+            );
+            return Step::Wait(Some(self.settings.retry_after));
+        }
+        let head = heads.unsafe_head;
+        let slot = Duration::from_secs(head.timestamp.saturating_add(self.config.block_time));
+        let now = unix_now();
+        if now < slot {
+            return Step::Wait(Some(slot - now));
+        }
+        if now >= slot + Duration::from_secs(self.config.block_time) {
+            metrics::sequencer_late();
+            debug!(target: "light_cl::sequencer", number = head.number + 1, behind = ?(now - slot), "block is late: building at once");
+        }
+        Step::Build(head)
+    }
+
+    fn safe_lag_exceeded(&self, heads: &Heads) -> Option<u64> {
+        let max = self.settings.max_safe_lag;
+        let safe = heads.safe.map_or(0, |s| s.number);
+        let lag = heads.unsafe_head.number.saturating_sub(safe);
+        (max > 0 && lag >= max).then_some(lag)
+    }
+
+    /// Builds the block after `head` and publishes it.
+    async fn slot(&mut self, head: L2BlockRef) -> Result<(), SequenceError> {
+        let started = Instant::now();
+        let built = self.build_on(head).await;
+        let built = match built {
+            Ok(built) => built,
+            Err(e) => {
+                metrics::sequencer_failed(e.kind());
+                return Err(e);
+            }
+        };
+        metrics::sequencer_built(started.elapsed());
+        self.waiting_for = None;
+        self.publish(&built.payload).await;
+        Ok(())
+    }
+
+    async fn build_on(&mut self, head: L2BlockRef) -> Result<Built, SequenceError> {
+        let origin = self.origins.next_origin(&head).await?;
+        let parent_config = self.system_config_of(&head).await?;
+        let prepared = prepare_attributes(
+            self.origins.l1(),
+            &self.config,
+            &self.blob_schedule,
+            &head,
+            &parent_config,
+            &origin,
+        )
+        .await?;
+        validate_attributes(&self.config, &prepared.attributes)?;
+        let no_tx_pool = prepared.attributes.no_tx_pool == Some(true);
+        let built = self.owner.build(head.hash, prepared.attributes).await?;
+        self.last = Some((built.head.hash, prepared.system_config));
+        let txs = built.payload.payload.as_v1().transactions.len();
+        info!(target: "light_cl::sequencer", number = built.head.number, hash = %built.head.hash, timestamp = built.head.timestamp, origin = built.head.l1_origin.number, seq = built.head.sequence_number, txs, deposits = prepared.deposits, no_tx_pool, "sealed block");
+        Ok(built)
+    }
+
+    /// The system config `head` was built with: remembered for the block built last, from the
+    /// rollup config at genesis, else rebuilt from the block.
+    async fn system_config_of(&self, head: &L2BlockRef) -> Result<SystemConfig, SequenceError> {
+        if let Some((hash, config)) = &self.last {
+            if *hash == head.hash {
+                return Ok(config.clone());
+            }
+        }
+        let bad = |e: &dyn std::fmt::Display| SequenceError::ParentConfig(e.to_string());
+        if head.number == self.config.genesis.l2.number {
+            return self.config.genesis_system_config().map_err(|e| bad(&e));
+        }
+        let (header, first_tx) =
+            self.chain.header_and_first_tx(head.hash).await?.ok_or_else(|| {
+                SequenceError::ParentConfig(format!(
+                    "block {} ({}) not found",
+                    head.number, head.hash
+                ))
+            })?;
+        let info =
+            l1_info_of_block(head.number, first_tx.as_ref()).map_err(|e: BlockRefError| bad(&e))?;
+        SystemConfig::from_l2_block(&self.config, &header, &info)
+            .map_err(|e: SystemConfigError| bad(&e))
+    }
+
+    /// Sends the sealed block to every publish target, all at once, and waits for their answers
+    /// (each bounded by its timeout). Failures are logged and counted, never fatal.
+    async fn publish(&self, payload: &OpExecutionData) {
+        let sends = self.publishers.iter().map(|p| async move { (p, p.post(payload).await) });
+        for (publisher, result) in futures::future::join_all(sends).await {
+            match result {
+                Ok(()) => metrics::published(true),
+                Err(e) => {
+                    metrics::published(false);
+                    warn!(target: "light_cl::sequencer", url = %publisher.url(), %e, number = payload.payload.block_number(), "publishing the block failed");
+                }
+            }
+        }
+    }
+
+    async fn handle(&mut self, control: Control) {
+        match control {
+            Control::Start(hash, reply) => {
+                let result = self.start(hash).await;
+                let _ = reply.send(result);
+            }
+            Control::Stop(reply) => {
+                let result = if self.is_active() {
+                    self.set_active(false);
+                    match self.chain.heads().await {
+                        Ok(heads) => {
+                            info!(target: "light_cl::sequencer", number = heads.unsafe_head.number, hash = %heads.unsafe_head.hash, "sequencer stopped by admin_stopSequencer");
+                            Ok(heads.unsafe_head.hash)
+                        }
+                        Err(e) => Err(SequencerAdminError::Unavailable(e.to_string())),
+                    }
+                } else {
+                    Err(SequencerAdminError::NotActive)
+                };
+                let _ = reply.send(result);
+            }
+        }
+    }
+
+    async fn start(&mut self, hash: B256) -> Result<(), SequencerAdminError> {
+        if self.is_active() {
+            return Err(SequencerAdminError::AlreadyActive);
+        }
+        let heads = self
+            .chain
+            .heads()
+            .await
+            .map_err(|e| SequencerAdminError::Unavailable(e.to_string()))?;
+        if heads.unsafe_head.hash != hash {
+            return Err(SequencerAdminError::NotHead { given: hash, head: heads.unsafe_head.hash });
+        }
+        info!(target: "light_cl::sequencer", number = heads.unsafe_head.number, %hash, "sequencer started by admin_startSequencer");
+        self.waiting_for = None;
+        self.set_active(true);
+        Ok(())
+    }
+}
+
+enum Step {
+    Build(L2BlockRef),
+    Wait(Option<Duration>),
+}
+
+fn unix_now() -> Duration {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
+}
