@@ -57,6 +57,62 @@ pub struct FollowArgs {
     /// checked against it to descend from ours.
     #[arg(long = "rollup.follow-source-el", value_name = "URL", requires = "follow_source")]
     pub follow_source_el: Option<Url>,
+    /// Sequencing.
+    #[command(flatten)]
+    pub sequencer: SequencerArgs,
+}
+
+/// Sequencing with the light CL: building, sealing and publishing blocks in-process.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+#[command(next_help_heading = "Rollup")]
+pub struct SequencerArgs {
+    /// Build blocks: this node is the chain's sequencer. Safe and finalized still come from the
+    /// follow source, and building starts only once its safe head is applied here.
+    #[arg(long = "rollup.sequencing", requires = "follow_source")]
+    pub sequencing: bool,
+    /// Start with sequencing stopped; `admin_startSequencer` starts it.
+    #[arg(long = "rollup.sequencer-stopped", requires = "sequencing")]
+    pub stopped: bool,
+    /// L1 blocks the next L1 origin must be below the L1 head.
+    #[arg(long = "rollup.sequencer-l1-confs", value_name = "BLOCKS", default_value_t = light_cl::sequencer::DEFAULT_SEQUENCER_CONF_DEPTH)]
+    pub l1_confs: u64,
+    /// Pause building while the unsafe head is this many blocks ahead of the safe head
+    /// (0: no limit).
+    #[arg(long = "rollup.max-safe-lag", value_name = "BLOCKS", default_value_t = 0)]
+    pub max_safe_lag: u64,
+    /// Rollup node RPC URL that receives every sealed block with `admin_postUnsafePayload`,
+    /// before the next block is built. May be repeated.
+    #[arg(long = "rollup.publish-to", value_name = "URL", requires = "sequencing")]
+    pub publish_to: Vec<Url>,
+    /// JWT secret file (hex) for `--rollup.publish-to` targets behind an authenticated
+    /// transport (an Engine API port).
+    #[arg(long = "rollup.publish-jwt-secret", value_name = "PATH", requires = "publish_to")]
+    pub publish_jwt_secret: Option<PathBuf>,
+    /// Also serve the `admin_*` sequencer methods (`admin_startSequencer`,
+    /// `admin_stopSequencer`, `admin_sequencerActive`, `admin_postUnsafePayload`) on the HTTP
+    /// and WS RPC. They are always served on the authenticated Engine API port. op-batcher with
+    /// several `--rollup-rpc` endpoints needs them on the port it calls.
+    #[arg(long = "rollup.admin-on-http")]
+    pub admin_on_http: bool,
+    /// L1 chain config (an L1 genesis.json, or just its `config` object) for the blob fee
+    /// schedule, when L1 is neither Ethereum mainnet nor Sepolia.
+    #[arg(long = "rollup.l1-chain-config", value_name = "PATH")]
+    pub l1_chain_config: Option<PathBuf>,
+}
+
+impl Default for SequencerArgs {
+    fn default() -> Self {
+        Self {
+            sequencing: false,
+            stopped: false,
+            l1_confs: light_cl::sequencer::DEFAULT_SEQUENCER_CONF_DEPTH,
+            max_safe_lag: 0,
+            publish_to: Vec::new(),
+            publish_jwt_secret: None,
+            admin_on_http: false,
+            l1_chain_config: None,
+        }
+    }
 }
 
 impl Default for FollowArgs {
@@ -70,6 +126,7 @@ impl Default for FollowArgs {
             follow_source_timeout: light_cl_rpc::DEFAULT_TIMEOUT,
             follow_safe_only: false,
             follow_source_el: None,
+            sequencer: SequencerArgs::default(),
         }
     }
 }
@@ -120,6 +177,21 @@ mod tests {
             "http://seq:8545",
             "--rollup.follow-source-el",
             "http://op-geth:8545",
+            "--rollup.sequencing",
+            "--rollup.sequencer-stopped",
+            "--rollup.sequencer-l1-confs",
+            "2",
+            "--rollup.max-safe-lag",
+            "1800",
+            "--rollup.publish-to",
+            "http://replica-1:9545",
+            "--rollup.publish-to",
+            "http://replica-2:8551",
+            "--rollup.publish-jwt-secret",
+            "/etc/jwt.hex",
+            "--rollup.admin-on-http",
+            "--rollup.l1-chain-config",
+            "/etc/l1-genesis.json",
         ])
         .unwrap();
         let light = &cmd.args.light;
@@ -132,6 +204,34 @@ mod tests {
         assert!(!light.follow_safe_only);
         assert_eq!(light.follow_source_el.as_ref().unwrap().host_str(), Some("op-geth"));
         assert_eq!(cmd.args.rollup.sequencer.as_deref(), Some("http://seq:8545"));
+        let seq = &light.sequencer;
+        assert!(seq.sequencing && seq.stopped && seq.admin_on_http);
+        assert_eq!((seq.l1_confs, seq.max_safe_lag), (2, 1800));
+        assert_eq!(seq.publish_to.len(), 2);
+        assert_eq!(seq.publish_to[1].port(), Some(8551));
+        assert_eq!(seq.publish_jwt_secret, Some(PathBuf::from("/etc/jwt.hex")));
+        assert_eq!(seq.l1_chain_config, Some(PathBuf::from("/etc/l1-genesis.json")));
+    }
+
+    #[test]
+    fn sequencing_defaults_and_requirements() {
+        let cmd = Cmd::try_parse_from(["op-reth-light"]).unwrap();
+        assert_eq!(cmd.args.light.sequencer, SequencerArgs::default());
+        assert_eq!(cmd.args.light.sequencer.l1_confs, 4);
+        let err = Cmd::try_parse_from(["op-reth-light", "--rollup.sequencing"]).err().unwrap();
+        assert!(err.to_string().contains("--rollup.follow-source"), "{err}");
+        let err = Cmd::try_parse_from([
+            "op-reth-light",
+            "--rollup.follow-source",
+            "http://x",
+            "--rollup.l1-rpc",
+            "http://l1",
+            "--rollup.publish-to",
+            "http://y",
+        ])
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("--rollup.sequencing"), "{err}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The light CL's [`Chain`] over the node's provider: block refs are read from each block's
 //! header and its L1 info deposit (the genesis ref comes from the rollup config).
 
-use alloy_consensus::BlockHeader;
+use alloy_consensus::Header;
 use alloy_primitives::B256;
 use light_cl::{Chain, ChainError, Heads};
 use light_cl_protocol::{l2_block_ref, ChainGenesis, L2BlockRef};
@@ -15,7 +15,7 @@ use reth_provider::{
 pub trait ChainProvider:
     BlockNumReader
     + BlockIdReader
-    + HeaderProvider<Header: BlockHeader>
+    + HeaderProvider<Header = Header>
     + BlockBodyIndicesProvider
     + TransactionsProvider<Transaction = OpTransactionSigned>
     + Clone
@@ -28,7 +28,7 @@ pub trait ChainProvider:
 impl<P> ChainProvider for P where
     P: BlockNumReader
         + BlockIdReader
-        + HeaderProvider<Header: BlockHeader>
+        + HeaderProvider<Header = Header>
         + BlockBodyIndicesProvider
         + TransactionsProvider<Transaction = OpTransactionSigned>
         + Clone
@@ -58,6 +58,17 @@ impl<P: ChainProvider> RethChain<P> {
 
     /// The canonical block at `number`, read without loading the whole block.
     pub fn block_ref(&self, number: u64) -> Result<Option<L2BlockRef>, ChainError> {
+        let Some((hash, header, first_tx)) = self.header_and_first_tx_at(number)? else {
+            return Ok(None);
+        };
+        Ok(Some(l2_block_ref(hash, &header, first_tx.as_ref(), &self.genesis)?))
+    }
+
+    /// The canonical header at `number` with its hash and first transaction.
+    fn header_and_first_tx_at(
+        &self,
+        number: u64,
+    ) -> Result<Option<(B256, Header, Option<OpTransactionSigned>)>, ChainError> {
         let Some(header) = self.provider.sealed_header(number).map_err(provider_error)? else {
             return Ok(None);
         };
@@ -67,7 +78,8 @@ impl<P: ChainProvider> RethChain<P> {
             }
             _ => None,
         };
-        Ok(Some(l2_block_ref(header.hash(), header.header(), first_tx.as_ref(), &self.genesis)?))
+        let (header, hash) = header.split();
+        Ok(Some((hash, header, first_tx)))
     }
 }
 
@@ -86,6 +98,20 @@ impl<P: ChainProvider> Chain for RethChain<P> {
             return Ok(None);
         };
         Ok(self.block_ref(number)?.filter(|b| b.hash == hash))
+    }
+
+    /// Only canonical blocks, as [`Chain::block_ref_by_hash`].
+    async fn header_and_first_tx(
+        &self,
+        hash: B256,
+    ) -> Result<Option<(Header, Option<OpTransactionSigned>)>, ChainError> {
+        let Some(number) = self.provider.block_number(hash).map_err(provider_error)? else {
+            return Ok(None);
+        };
+        Ok(self
+            .header_and_first_tx_at(number)?
+            .filter(|(h, _, _)| *h == hash)
+            .map(|(_, header, tx)| (header, tx)))
     }
 
     async fn heads(&self) -> Result<Heads, ChainError> {

@@ -1,7 +1,7 @@
 //! The rollup config: read from a file or fetched from the follow source, and checked against the
 //! chain spec.
 
-use light_cl_protocol::{Fork, RollupConfig};
+use light_cl_protocol::{Fork, L1BlobSchedule, RollupConfig};
 use light_cl_rpc::SourceClient;
 use reth_chainspec::EthChainSpec;
 use reth_optimism_chainspec::OpChainSpec;
@@ -27,6 +27,14 @@ pub enum ConfigError {
         path: String,
         /// Why.
         source: light_cl_protocol::ConfigError,
+    },
+    /// The L1 chain config cannot be used.
+    #[error("L1 chain config {path}: {reason}")]
+    L1ChainConfig {
+        /// Where it came from.
+        path: String,
+        /// Why.
+        reason: String,
     },
     /// The rollup config and the chain spec disagree.
     #[error("rollup config does not match the chain spec: {0}")]
@@ -117,6 +125,50 @@ pub fn check_against_chain_spec(
     }
 }
 
+/// The L1 blob fee schedule for the sequencer's L1 info deposits: from `--rollup.l1-chain-config`
+/// when given (an L1 genesis.json or its `config` object), else built in for Ethereum mainnet
+/// and Sepolia by the rollup config's L1 chain id.
+pub fn l1_blob_schedule(
+    l1_chain_config: Option<&Path>,
+    l1_chain_id: u64,
+) -> Result<L1BlobSchedule, ConfigError> {
+    let Some(path) = l1_chain_config else {
+        return L1BlobSchedule::for_chain_id(l1_chain_id).ok_or_else(|| {
+            ConfigError::Mismatch(format!(
+                "L1 chain id {l1_chain_id} has no built-in blob schedule; give its chain config with --rollup.l1-chain-config"
+            ))
+        });
+    };
+    let shown = path.display().to_string();
+    let doc = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
+    let invalid = |e: String| ConfigError::L1ChainConfig { path: shown.clone(), reason: e };
+    let mut value: serde_json::Value =
+        serde_json::from_str(&doc).map_err(|e| invalid(e.to_string()))?;
+    if let Some(config) = value.get_mut("config") {
+        value = config.take();
+    }
+    let config: alloy_genesis::ChainConfig =
+        serde_json::from_value(value).map_err(|e| invalid(e.to_string()))?;
+    if config.chain_id != l1_chain_id {
+        return Err(invalid(format!(
+            "chain id {} is not the rollup config's L1 chain id {l1_chain_id}",
+            config.chain_id
+        )));
+    }
+    let params = config.blob_schedule_blob_params();
+    let mut entries: Vec<_> = [
+        (config.cancun_time, params.cancun),
+        (config.prague_time, params.prague),
+        (config.osaka_time, params.osaka),
+    ]
+    .into_iter()
+    .filter_map(|(time, p)| time.map(|t| (t, p)))
+    .collect();
+    entries.extend(params.scheduled);
+    L1BlobSchedule::new(entries).map_err(|e| invalid(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,5 +250,30 @@ mod tests {
         std::fs::write(&good, serde_json::to_string(&config(&spec())).unwrap()).unwrap();
         assert_eq!(read_file(&good).unwrap().l2_chain_id, 901);
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn l1_blob_schedule_from_file_or_built_in() {
+        use alloy_eips::eip7840::BlobParams;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l1.json");
+        let genesis = serde_json::json!({
+            "config": {"chainId": 1337, "cancunTime": 100, "pragueTime": 200},
+            "alloc": {}
+        });
+        std::fs::write(&path, genesis.to_string()).unwrap();
+        let schedule = l1_blob_schedule(Some(&path), 1337).unwrap();
+        assert_eq!(schedule.params_at(99), None);
+        assert_eq!(schedule.params_at(150), Some(BlobParams::cancun()));
+        assert_eq!(schedule.params_at(200), Some(BlobParams::prague()));
+
+        let err = l1_blob_schedule(Some(&path), 900).unwrap_err().to_string();
+        assert!(err.contains("not the rollup config's L1 chain id 900"), "{err}");
+        let err = l1_blob_schedule(None, 900).unwrap_err().to_string();
+        assert!(err.contains("--rollup.l1-chain-config"), "{err}");
+        assert!(l1_blob_schedule(Some(&dir.path().join("missing.json")), 1337).is_err());
+        std::fs::write(&path, "not json").unwrap();
+        assert!(l1_blob_schedule(Some(&path), 1337).is_err());
+        assert_eq!(l1_blob_schedule(None, 1).unwrap(), L1BlobSchedule::mainnet());
     }
 }

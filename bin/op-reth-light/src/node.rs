@@ -2,27 +2,31 @@
 //! tasks once the node has started.
 
 use crate::{
-    args::FollowArgs,
+    args::{FollowArgs, SequencerArgs},
     chain::{ChainProvider, RethChain},
     config,
     engine::RethEngine,
     output::RethOutputs,
 };
+use alloy_rpc_types_engine::JwtSecret;
 use eyre::WrapErr;
 use futures::StreamExt;
-use light_cl::{EngineOwner, FollowConfig, FollowTask, View};
+use light_cl::{
+    sequencer::{Admin, Sequencer, SequencerConfig},
+    EngineOwner, FollowConfig, FollowTask, View,
+};
 use light_cl_protocol::RollupConfig;
 use light_cl_rpc::{
-    L1Client, L2Client, LateRpc, OptimismApiServer, OptimismRpc, SourceClient, SourceConfig,
-    DEFAULT_L1_TIMEOUT,
+    AdminApiServer, AdminRpc, L1Client, L2Client, LateAdmin, LateRpc, OptimismApiServer,
+    OptimismRpc, PayloadPublisher, SourceClient, SourceConfig, DEFAULT_L1_TIMEOUT,
 };
 use reth_node_api::{FullNodeComponents, NodeTypes};
 use reth_node_builder::{rpc::RethRpcAddOns, FullNode, NodeConfig};
 use reth_optimism_chainspec::OpChainSpec;
 use reth_optimism_node::OpEngineTypes;
 use reth_provider::{CanonStateSubscriptions, StateProviderFactory};
-use reth_rpc_builder::TransportRpcModules;
-use std::{future::Future, pin::Pin, sync::Arc};
+use reth_rpc_builder::{auth::AuthRpcModule, TransportRpcModules};
+use std::{future::Future, path::PathBuf, pin::Pin, sync::Arc};
 use tracing::{error, info};
 use url::Url;
 
@@ -41,7 +45,7 @@ macro_rules! with_light_cl {
         let rpc = light.as_ref().map($crate::LightCl::rpc);
         builder
             .extend_rpc_modules(move |ctx| match rpc {
-                Some(rpc) => rpc.register(ctx.modules),
+                Some(rpc) => rpc.register(ctx.modules, ctx.auth_module),
                 None => Ok(()),
             })
             .on_node_started(move |node| match light {
@@ -63,8 +67,49 @@ pub struct LightCl<O> {
     interval: Option<std::time::Duration>,
     follow_unsafe: bool,
     source_el: Option<L2Client>,
+    sequencer: Option<SequencerSetup>,
     rpc: LateRpc<O>,
+    admin: LateAdmin<Admin>,
+    admin_on_http: bool,
 }
+
+/// What `--rollup.sequencing` and its flags ask for.
+#[derive(Debug)]
+struct SequencerSetup {
+    config: SequencerConfig,
+    publishers: Vec<PayloadPublisher>,
+    l1_chain_config: Option<PathBuf>,
+}
+
+impl SequencerSetup {
+    fn from_args(args: &SequencerArgs) -> eyre::Result<Option<Self>> {
+        if !args.sequencing {
+            return Ok(None);
+        }
+        let jwt = args
+            .publish_jwt_secret
+            .as_deref()
+            .map(JwtSecret::from_file)
+            .transpose()
+            .wrap_err("--rollup.publish-jwt-secret")?;
+        let publishers = args
+            .publish_to
+            .iter()
+            .map(|url| PayloadPublisher::new(url.clone(), jwt, PUBLISH_TIMEOUT))
+            .collect::<Result<_, _>>()
+            .wrap_err("--rollup.publish-to")?;
+        let config = SequencerConfig {
+            conf_depth: args.l1_confs,
+            max_safe_lag: args.max_safe_lag,
+            start_active: !args.stopped,
+            ..SequencerConfig::new()
+        };
+        Ok(Some(Self { config, publishers, l1_chain_config: args.l1_chain_config.clone() }))
+    }
+}
+
+/// Time allowed to hand a sealed block to one `--rollup.publish-to` target.
+const PUBLISH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl<O> LightCl<O> {
     /// The light CL the arguments ask for, or `None` without `--rollup.follow-source` (plain
@@ -82,19 +127,28 @@ impl<O> LightCl<O> {
         source_config.headers = headers;
         let source = SourceClient::new(source_config).wrap_err("--rollup.follow-source")?;
         let config = args.rollup_config.as_deref().map(config::read_file).transpose()?;
+        let sequencer = SequencerSetup::from_args(&args.sequencer)?;
+        if let (Some(seq), Some(config)) = (&sequencer, &config) {
+            // Known now: a missing blob schedule stops the node before it starts.
+            config::l1_blob_schedule(seq.l1_chain_config.as_deref(), config.l1_chain_id)?;
+        }
         Ok(Some(Self {
             source,
             l1,
             config,
             interval: args.follow_interval,
-            follow_unsafe: !args.follow_safe_only,
+            // A sequencer makes its own unsafe blocks; it takes others' only when pushed.
+            follow_unsafe: !args.follow_safe_only && !args.sequencer.sequencing,
             source_el: args
                 .follow_source_el
                 .clone()
                 .map(|url| L2Client::new(url, DEFAULT_L1_TIMEOUT))
                 .transpose()
                 .wrap_err("--rollup.follow-source-el")?,
+            sequencer,
             rpc: LateRpc::default(),
+            admin: LateAdmin::default(),
+            admin_on_http: args.sequencer.admin_on_http,
         }))
     }
 }
@@ -123,23 +177,42 @@ impl<O> LightCl<O> {
 }
 
 impl<O: light_cl_rpc::OutputSource> LightCl<O> {
-    /// The light CL's `optimism` namespace, to register while the node's RPC is built.
+    /// The light CL's `optimism` and `admin` namespaces, to register while the node's RPC is
+    /// built.
     pub fn rpc(&self) -> LightRpc<O> {
-        LightRpc(self.rpc.clone())
+        LightRpc {
+            optimism: self.rpc.clone(),
+            admin: self.admin.clone(),
+            admin_on_http: self.admin_on_http,
+        }
     }
 }
 
-/// The `optimism` namespace of a [`LightCl`]; it answers "not ready" until the rollup config is
-/// known.
+/// The namespaces of a [`LightCl`]; they answer "not ready" until the light CL has started.
 #[derive(Debug)]
-pub struct LightRpc<O>(LateRpc<O>);
+pub struct LightRpc<O> {
+    optimism: LateRpc<O>,
+    admin: LateAdmin<Admin>,
+    admin_on_http: bool,
+}
 
 impl<O: light_cl_rpc::OutputSource> LightRpc<O> {
-    /// Registers the namespace on every configured transport (HTTP, WS, IPC).
-    pub fn register(self, modules: &mut TransportRpcModules) -> eyre::Result<()> {
+    /// Registers `optimism_*` on every configured transport (HTTP, WS, IPC), and the `admin_*`
+    /// sequencer methods on the authenticated Engine API port (and on HTTP/WS/IPC with
+    /// `--rollup.admin-on-http`).
+    pub fn register(
+        self,
+        modules: &mut TransportRpcModules,
+        auth: &mut AuthRpcModule,
+    ) -> eyre::Result<()> {
         modules
-            .merge_configured(self.0.into_rpc())
+            .merge_configured(self.optimism.into_rpc())
             .wrap_err("registering the optimism_* RPC namespace")?;
+        let admin = AdminRpc::new(self.admin).into_rpc();
+        if self.admin_on_http {
+            modules.merge_configured(admin.clone()).wrap_err("registering admin_* on HTTP/WS")?;
+        }
+        auth.merge_auth_methods(admin).wrap_err("registering admin_* on the Engine API port")?;
         Ok(())
     }
 }
@@ -194,12 +267,24 @@ where
             self.rpc.set(OptimismRpc::new(view.subscribe(), config.clone(), VERSION, outputs));
 
             let (owner, handle) = EngineOwner::new(engine, chain.clone(), view.clone());
+            let blob_schedule = match &self.sequencer {
+                Some(seq) => match config::l1_blob_schedule(seq.l1_chain_config.as_deref(), config.l1_chain_id) {
+                    Ok(schedule) => Some(schedule),
+                    Err(e) => {
+                        error!(target: "light_cl::config", error = %e, "cannot sequence; stopping the node");
+                        let _ = shutdown_executor.initiate_graceful_shutdown();
+                        return;
+                    }
+                },
+                None => None,
+            };
             let mut follow_config = FollowConfig::for_block_time(config.block_time);
             follow_config.follow_unsafe = self.follow_unsafe;
             if let Some(interval) = self.interval {
                 follow_config.interval = interval;
             }
             let l1 = L1Client::new(self.l1, DEFAULT_L1_TIMEOUT);
+            let sequencer_l1 = l1.clone();
             // Canonical-chain changes (a sync target reached between ticks) refresh the view.
             let mut canonical = provider.canonical_state_stream();
             let refresh = handle.clone();
@@ -212,9 +297,41 @@ where
                 std::future::pending::<()>().await
             };
             info!(target: "light_cl", source = %self.source.url(), l2_chain_id = config.l2_chain_id, "light CL started");
-            let follow = FollowTask::new(self.source, l1, chain, handle, view, follow_config);
+            let follow =
+                FollowTask::new(self.source, l1, chain.clone(), handle.clone(), view, follow_config);
+            let (sequencer, sequencer_handle) = match (self.sequencer, blob_schedule) {
+                (Some(seq), Some(blob_schedule)) => {
+                    let (task, seq_handle) = Sequencer::new(
+                        sequencer_l1,
+                        chain,
+                        handle.clone(),
+                        config.clone(),
+                        blob_schedule,
+                        seq.config,
+                        follow.ready(),
+                        seq.publishers,
+                    );
+                    (Some(task), Some(seq_handle))
+                }
+                _ => (None, None),
+            };
+            self.admin.set(Admin::new(sequencer_handle, handle));
+            let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
             let stop = async move {
                 let _guard = shutdown.await;
+                let _ = stop_tx.send(true);
+            };
+            let sequencer_stop = {
+                let mut stop_rx = stop_rx.clone();
+                async move {
+                    let _ = stop_rx.wait_for(|stopped| *stopped).await;
+                }
+            };
+            let sequencer = async move {
+                match sequencer {
+                    Some(task) => task.run(sequencer_stop).await,
+                    None => std::future::pending().await,
+                }
             };
             let follow: Pin<Box<dyn Future<Output = ()> + Send>> = match self.source_el {
                 Some(el) => Box::pin(follow.with_source_el(el).run(stop)),
@@ -225,6 +342,7 @@ where
                 _ = follow => {}
                 _ = owner.run() => {}
                 _ = refresh_view => {}
+                _ = sequencer => {}
             }
         });
         Ok(())

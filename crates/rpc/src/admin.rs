@@ -153,3 +153,56 @@ pub fn data_to_envelope(data: &OpExecutionData) -> OpExecutionPayloadEnvelope {
         execution_payload: data.payload.clone(),
     }
 }
+
+/// An [`AdminBackend`] registered before the node runs and set once the light CL starts; until
+/// then every call answers "unavailable".
+#[derive(Debug)]
+pub struct LateAdmin<B> {
+    backend: std::sync::Arc<std::sync::OnceLock<B>>,
+}
+
+impl<B> Clone for LateAdmin<B> {
+    fn clone(&self) -> Self {
+        Self { backend: self.backend.clone() }
+    }
+}
+
+impl<B> Default for LateAdmin<B> {
+    fn default() -> Self {
+        Self { backend: Default::default() }
+    }
+}
+
+impl<B: AdminBackend> LateAdmin<B> {
+    /// Sets the backend; later calls are ignored.
+    pub fn set(&self, backend: B) {
+        let _ = self.backend.set(backend);
+    }
+
+    fn get(&self) -> Result<&B, SequencerAdminError> {
+        self.backend
+            .get()
+            .ok_or_else(|| SequencerAdminError::Unavailable("the light CL has not started".into()))
+    }
+}
+
+impl<B: AdminBackend> AdminBackend for LateAdmin<B> {
+    async fn start_sequencer(&self, unsafe_head: B256) -> Result<(), SequencerAdminError> {
+        self.get()?.start_sequencer(unsafe_head).await
+    }
+
+    async fn stop_sequencer(&self) -> Result<B256, SequencerAdminError> {
+        self.get()?.stop_sequencer().await
+    }
+
+    fn sequencer_active(&self) -> bool {
+        self.backend.get().is_some_and(|b| b.sequencer_active())
+    }
+
+    async fn post_unsafe_payload(
+        &self,
+        payload: OpExecutionData,
+    ) -> Result<(), SequencerAdminError> {
+        self.get()?.post_unsafe_payload(payload).await
+    }
+}

@@ -19,7 +19,7 @@ mod source;
 
 pub use admin::{
     data_to_envelope, envelope_to_data, AdminApiClient, AdminApiServer, AdminBackend, AdminRpc,
-    SequencerAdminError, ADMIN_ERROR_CODE,
+    LateAdmin, SequencerAdminError, ADMIN_ERROR_CODE,
 };
 pub use el::ElError;
 pub use l1::{L1Client, DEFAULT_L1_TIMEOUT};

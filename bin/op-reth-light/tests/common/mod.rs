@@ -118,30 +118,7 @@ impl World {
         datadir: &Path,
         follow: Option<FollowArgs>,
     ) -> eyre::Result<(Handle, TaskManager)> {
-        let tasks = TaskManager::current();
-        let config = NodeConfig::new(self.spec.clone())
-            .with_network(NetworkArgs {
-                discovery: DiscoveryArgs { disable_discovery: true, ..Default::default() },
-                ..NetworkArgs::default()
-            })
-            .with_unused_ports()
-            .with_rpc(RpcServerArgs::default().with_unused_ports().with_http())
-            .with_datadir_args(DatadirArgs {
-                datadir: MaybePlatformPath::from(datadir.to_path_buf()),
-                ..Default::default()
-            });
-        let db = Arc::new(init_db(datadir.join("db"), DatabaseArguments::default())?);
-        let light = match follow {
-            Some(args) => LightCl::from_args(&args)?,
-            None => None,
-        };
-        // The binary's own wiring (src/main.rs).
-        let builder = NodeBuilder::new(config)
-            .with_database(db)
-            .with_launch_context(tasks.executor())
-            .node(OpNode::new(RollupArgs::default()));
-        let handle = with_light_cl!(builder, light).launch().await?;
-        Ok((handle, tasks))
+        launch(self.spec.clone(), datadir, follow).await
     }
 
     /// The follow source reports these heads of A.
@@ -188,6 +165,39 @@ impl World {
         }
         Ok(())
     }
+}
+
+/// Launches a node of `spec` with its database in `datadir`; with `follow`, it is
+/// op-reth-light, wired as the binary wires it.
+pub async fn launch(
+    spec: Arc<OpChainSpec>,
+    datadir: &Path,
+    follow: Option<FollowArgs>,
+) -> eyre::Result<(Handle, TaskManager)> {
+    let tasks = TaskManager::current();
+    let config = NodeConfig::new(spec)
+        .with_network(NetworkArgs {
+            discovery: DiscoveryArgs { disable_discovery: true, ..Default::default() },
+            ..NetworkArgs::default()
+        })
+        .with_unused_ports()
+        .with_rpc(RpcServerArgs::default().with_unused_ports().with_http())
+        .with_datadir_args(DatadirArgs {
+            datadir: MaybePlatformPath::from(datadir.to_path_buf()),
+            ..Default::default()
+        });
+    let db = Arc::new(init_db(datadir.join("db"), DatabaseArguments::default())?);
+    let light = match follow {
+        Some(args) => LightCl::from_args(&args)?,
+        None => None,
+    };
+    // The binary's own wiring (src/main.rs).
+    let builder = NodeBuilder::new(config)
+        .with_database(db)
+        .with_launch_context(tasks.executor())
+        .node(OpNode::new(RollupArgs::default()));
+    let handle = with_light_cl!(builder, light).launch().await?;
+    Ok((handle, tasks))
 }
 
 /// Peers `a` and `b` over devp2p on loopback and waits for the session.
