@@ -95,3 +95,7 @@ pub(crate) fn published(ok: bool) {
 pub(crate) fn pushed(outcome: &'static str) {
     counter!("light_cl_unsafe_payloads_received_total", "outcome" => outcome).increment(1);
 }
+
+pub(crate) fn build_round_trip(elapsed: Duration) {
+    histogram!("light_cl_engine_build_seconds").record(elapsed.as_secs_f64());
+}

@@ -404,6 +404,7 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
             finalized_block_hash: finalized.map_or(B256::ZERO, |f| f.hash),
         };
         let failed = |step, reason: String| BuildError::Engine { step, reason };
+        let started = std::time::Instant::now();
         let step = "forkchoice update with attributes";
         let result = self.engine.fork_choice_updated(state(head.hash), Some(attributes)).await;
         metrics::forkchoice_update(&result);
@@ -431,6 +432,7 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
             return Err(failed(step, format!("{:?}", updated.payload_status.status)));
         }
         self.last_sent = Some((state(hash), true));
+        metrics::build_round_trip(started.elapsed());
         let heads = self.chain.heads().await?;
         self.publish(heads);
         Ok(Built { head: heads.unsafe_head, payload })
