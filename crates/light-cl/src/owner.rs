@@ -67,9 +67,6 @@ pub enum PushError {
         /// The unsafe head's hash.
         head: B256,
     },
-    /// A head target is pending: the engine is syncing.
-    #[error("the engine is syncing to a head target")]
-    Syncing,
     /// The engine refused the block or failed.
     #[error("{step}: {reason}")]
     Engine {
@@ -427,9 +424,18 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
         let step = "forkchoice update to the new head";
         let result = self.engine.fork_choice_updated(state(hash), None).await;
         metrics::forkchoice_update(&result);
-        let updated = result.map_err(|e| failed(step, e.to_string()))?;
-        if !updated.is_valid() {
-            return Err(failed(step, format!("{:?}", updated.payload_status.status)));
+        let made_head = match result {
+            Ok(updated) if updated.is_valid() => Ok(()),
+            Ok(updated) => Err(failed(step, format!("{:?}", updated.payload_status.status))),
+            Err(e) => Err(failed(step, e.to_string())),
+        };
+        if let Err(e) = made_head {
+            // The engine may have applied the head before failing: then the block is built and
+            // must be published like any other.
+            if self.chain.heads().await.map(|h| h.unsafe_head.hash) != Ok(hash) {
+                return Err(e);
+            }
+            warn!(target: "light_cl::engine", %e, %hash, "the forkchoice update failed but the block is the head");
         }
         self.last_sent = Some((state(hash), true));
         metrics::build_round_trip(started.elapsed());
@@ -439,11 +445,9 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
     }
 
     /// A pushed block: `new_payload`, then FCU to it with the applied labels, only when its
-    /// parent is the head.
+    /// parent is the head. A pending head target does not block it (the push may be that very
+    /// block); the target stays pending unless the push reached it.
     async fn push(&mut self, payload: OpExecutionData) -> Result<L2BlockRef, PushError> {
-        if self.head_target.is_some() {
-            return Err(PushError::Syncing);
-        }
         let heads = self.chain.heads().await?;
         let head = heads.unsafe_head;
         let (hash, number) = (payload.payload.block_hash(), payload.payload.block_number());
@@ -481,6 +485,9 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
             ));
         }
         self.last_sent = Some((state, true));
+        if self.head_target.is_some_and(|t| t.hash == hash) {
+            self.head_target = None;
+        }
         let heads = self.chain.heads().await?;
         self.publish(heads);
         Ok(heads.unsafe_head)

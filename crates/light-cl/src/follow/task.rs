@@ -166,8 +166,8 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
 
     /// Becomes `true` once an update was applied with our safe and unsafe heads at or above the
     /// source's safe head (in this run: a database's old labels do not count), and `false` again
-    /// while an update leaves us behind it or syncing. The sequencer builds only while it is
-    /// `true`.
+    /// while an update leaves us behind it or syncing. Skipped ticks and refused updates leave it
+    /// as it was. The sequencer builds only while it is `true`.
     pub fn ready(&self) -> watch::Receiver<bool> {
         self.ready.subscribe()
     }

@@ -45,13 +45,16 @@ impl AdminBackend for Admin {
         payload: OpExecutionData,
     ) -> Result<(), SequencerAdminError> {
         let (number, hash) = (payload.payload.block_number(), payload.payload.block_hash());
-        if self.sequencer_active() {
-            metrics::pushed("refused_sequencing");
-            return Err(SequencerAdminError::Refused(
-                "this node is sequencing; it does not take blocks from others".into(),
-            ));
-        }
-        match self.owner.push(payload).await {
+        let result = match &self.sequencer {
+            // The sequencer task decides, between slots, so a start cannot race the push.
+            Some(sequencer) => sequencer.push(payload).await,
+            None => self
+                .owner
+                .push(payload)
+                .await
+                .map_err(|e| SequencerAdminError::Refused(e.to_string())),
+        };
+        match result {
             Ok(head) => {
                 metrics::pushed("taken");
                 info!(target: "light_cl::engine", number = head.number, hash = %head.hash, "pushed block is the new unsafe head");
@@ -60,7 +63,7 @@ impl AdminBackend for Admin {
             Err(e) => {
                 metrics::pushed("refused");
                 info!(target: "light_cl::engine", number, %hash, %e, "pushed block refused");
-                Err(SequencerAdminError::Refused(e.to_string()))
+                Err(e)
             }
         }
     }

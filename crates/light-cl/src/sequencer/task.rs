@@ -111,6 +111,7 @@ impl SequenceError {
 enum Control {
     Start(B256, oneshot::Sender<Result<(), SequencerAdminError>>),
     Stop(oneshot::Sender<Result<B256, SequencerAdminError>>),
+    Push(Box<OpExecutionData>, oneshot::Sender<Result<L2BlockRef, SequencerAdminError>>),
 }
 
 /// Starts and stops the sequencer, and tells whether it is building.
@@ -125,6 +126,7 @@ impl std::fmt::Debug for Control {
         match self {
             Self::Start(hash, _) => write!(f, "Start({hash})"),
             Self::Stop(_) => f.write_str("Stop"),
+            Self::Push(p, _) => write!(f, "Push({})", p.payload.block_hash()),
         }
     }
 }
@@ -137,10 +139,19 @@ impl SequencerHandle {
         rx.await.map_err(|_| stopped())?
     }
 
-    /// Stops building after the block in progress; returns the hash of the last sealed head.
+    /// Stops building after the block in progress; returns the hash of the unsafe head then (the
+    /// last block sealed here, unless a follow reorg replaced it).
     pub async fn stop(&self) -> Result<B256, SequencerAdminError> {
         let (tx, rx) = oneshot::channel();
         self.control.send(Control::Stop(tx)).await.map_err(|_| stopped())?;
+        rx.await.map_err(|_| stopped())?
+    }
+
+    /// Hands a block pushed by another sequencer to the engine owner, unless this node is
+    /// sequencing. Decided in the sequencer task, so that a start cannot slip in between.
+    pub async fn push(&self, payload: OpExecutionData) -> Result<L2BlockRef, SequencerAdminError> {
+        let (tx, rx) = oneshot::channel();
+        self.control.send(Control::Push(Box::new(payload), tx)).await.map_err(|_| stopped())?;
         rx.await.map_err(|_| stopped())?
     }
 
@@ -163,7 +174,8 @@ fn stopped() -> SequencerAdminError {
 ///
 /// It builds only while active, and only after the follow path has applied a safe head with our
 /// head at or above the source's safe head (`ready`). The next block's timestamp is always the
-/// head's + block time; a block whose slot has passed is built at once, back to back, and
+/// head's + block time, and it is built once that time is reached; a block whose building begins
+/// after its slot ended (one block time after its timestamp) is built at once, back to back, and
 /// counted as late.
 #[derive(Debug)]
 pub struct Sequencer<S, C> {
@@ -223,11 +235,17 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
         tokio::pin!(shutdown);
         loop {
             let wait = match self.next_step().await {
-                Step::Build(head) => {
+                Step::Build(head, late) => {
                     tokio::select! {
                         _ = &mut shutdown => break,
-                        result = self.slot(head) => match result {
-                            Ok(()) => continue,
+                        result = self.slot(head, late) => match result {
+                            Ok(()) => {
+                                // Back-to-back building must not starve admin calls.
+                                while let Ok(control) = self.control.try_recv() {
+                                    self.handle(control).await;
+                                }
+                                continue;
+                            }
                             Err(e) if e.halts() => {
                                 error!(target: "light_cl::sequencer", %e, "sequencer halted: this cannot be retried; fix the cause and call admin_startSequencer");
                                 self.set_active(false);
@@ -310,11 +328,12 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
         if now < slot {
             return Step::Wait(Some(slot - now));
         }
-        if now >= slot + Duration::from_secs(self.config.block_time) {
-            metrics::sequencer_late();
+        // Late: building begins after the block's slot (its timestamp + one block time) ended.
+        let late = now >= slot + Duration::from_secs(self.config.block_time);
+        if late {
             debug!(target: "light_cl::sequencer", number = head.number + 1, behind = ?(now - slot), "block is late: building at once");
         }
-        Step::Build(head)
+        Step::Build(head, late)
     }
 
     fn safe_lag_exceeded(&self, heads: &Heads) -> Option<u64> {
@@ -324,8 +343,8 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
         (max > 0 && lag >= max).then_some(lag)
     }
 
-    /// Builds the block after `head` and publishes it.
-    async fn slot(&mut self, head: L2BlockRef) -> Result<(), SequenceError> {
+    /// Builds the block after `head` and publishes it; a `late` block is counted once built.
+    async fn slot(&mut self, head: L2BlockRef, late: bool) -> Result<(), SequenceError> {
         let started = Instant::now();
         let built = self.build_on(head).await;
         let built = match built {
@@ -336,6 +355,9 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
             }
         };
         metrics::sequencer_built(started.elapsed());
+        if late {
+            metrics::sequencer_late();
+        }
         self.waiting_for = None;
         self.publish(&built.payload).await;
         Ok(())
@@ -387,10 +409,18 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
             .map_err(|e: SystemConfigError| bad(&e))
     }
 
-    /// Sends the sealed block to every publish target, all at once, and waits for their answers
-    /// (each bounded by its timeout). Failures are logged and counted, never fatal.
+    /// Sends the sealed block to every publish target, all at once, and waits for their answers,
+    /// at most half a block time, so that a slow target cannot hold up the chain. Failures are
+    /// logged and counted, never fatal.
     async fn publish(&self, payload: &OpExecutionData) {
-        let sends = self.publishers.iter().map(|p| async move { (p, p.post(payload).await) });
+        let budget = Duration::from_millis(self.config.block_time.saturating_mul(500));
+        let sends = self.publishers.iter().map(|p| async move {
+            let result = match tokio::time::timeout(budget, p.post(payload)).await {
+                Ok(result) => result.map_err(|e| e.to_string()),
+                Err(_) => Err(format!("no answer within {budget:?} (half a block time)")),
+            };
+            (p, result)
+        });
         for (publisher, result) in futures::future::join_all(sends).await {
             match result {
                 Ok(()) => metrics::published(true),
@@ -410,9 +440,9 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
             }
             Control::Stop(reply) => {
                 let result = if self.is_active() {
-                    self.set_active(false);
                     match self.chain.heads().await {
                         Ok(heads) => {
+                            self.set_active(false);
                             info!(target: "light_cl::sequencer", number = heads.unsafe_head.number, hash = %heads.unsafe_head.hash, "sequencer stopped by admin_stopSequencer");
                             Ok(heads.unsafe_head.hash)
                         }
@@ -420,6 +450,19 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
                     }
                 } else {
                     Err(SequencerAdminError::NotActive)
+                };
+                let _ = reply.send(result);
+            }
+            Control::Push(payload, reply) => {
+                let result = if self.is_active() {
+                    Err(SequencerAdminError::Refused(
+                        "this node is sequencing; it does not take blocks from others".into(),
+                    ))
+                } else {
+                    self.owner
+                        .push(*payload)
+                        .await
+                        .map_err(|e| SequencerAdminError::Refused(e.to_string()))
                 };
                 let _ = reply.send(result);
             }
@@ -446,7 +489,8 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
 }
 
 enum Step {
-    Build(L2BlockRef),
+    /// Build on this head; whether the block is late.
+    Build(L2BlockRef, bool),
     Wait(Option<Duration>),
 }
 
