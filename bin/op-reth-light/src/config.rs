@@ -28,6 +28,9 @@ pub enum ConfigError {
         /// Why.
         source: light_cl_protocol::ConfigError,
     },
+    /// Sequencing on an L1 without a built-in blob schedule needs its chain config.
+    #[error("L1 chain id {0} has no built-in blob schedule; give its chain config with --rollup.l1-chain-config")]
+    NoBlobSchedule(u64),
     /// The L1 chain config cannot be used.
     #[error("L1 chain config {path}: {reason}")]
     L1ChainConfig {
@@ -133,11 +136,8 @@ pub fn l1_blob_schedule(
     l1_chain_id: u64,
 ) -> Result<L1BlobSchedule, ConfigError> {
     let Some(path) = l1_chain_config else {
-        return L1BlobSchedule::for_chain_id(l1_chain_id).ok_or_else(|| {
-            ConfigError::Mismatch(format!(
-                "L1 chain id {l1_chain_id} has no built-in blob schedule; give its chain config with --rollup.l1-chain-config"
-            ))
-        });
+        return L1BlobSchedule::for_chain_id(l1_chain_id)
+            .ok_or(ConfigError::NoBlobSchedule(l1_chain_id));
     };
     let shown = path.display().to_string();
     let doc = std::fs::read_to_string(path)

@@ -15,7 +15,10 @@ use op_alloy_rpc_types_engine::OpPayloadAttributes;
 use op_reth_light::args::FollowArgs;
 use reth_node_api::EngineApiMessageVersion;
 use reth_provider::BlockIdReader;
-use std::time::{Duration, Instant};
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 /// Median and 99th percentile of `samples`.
 fn summary(mut samples: Vec<Duration>) -> (Duration, Duration) {
@@ -201,6 +204,182 @@ async fn resident_memory_with_and_without_the_light_cl() -> eyre::Result<()> {
         "resident memory the light CL adds ({}): {} MiB",
         profile(),
         (figures[1] as i64 - figures[0] as i64) / 1024
+    );
+    Ok(())
+}
+
+/// Times the engine owner's build round trip: from the forkchoice update with attributes to the
+/// forkchoice update to the new head (the owner is serial, so the next update without
+/// attributes after one with them ends that build). Everything else goes to reth unchanged.
+#[derive(Clone)]
+struct TimedEngine {
+    inner: op_reth_light::RethEngine,
+    started: Arc<Mutex<Option<(u64, Instant, u64)>>>,
+    /// (block timestamp, unix second building started, round trip)
+    builds: Arc<Mutex<Vec<(u64, u64, Duration)>>>,
+}
+
+impl light_cl::Engine for TimedEngine {
+    async fn fork_choice_updated(
+        &self,
+        state: ForkchoiceState,
+        attributes: Option<OpPayloadAttributes>,
+    ) -> Result<ForkchoiceUpdated, light_cl::EngineError> {
+        let building = attributes.as_ref().map(|a| a.payload_attributes.timestamp);
+        if let Some(timestamp) = building {
+            *self.started.lock().unwrap() =
+                Some((timestamp, Instant::now(), common::seq::unix_now()));
+        }
+        let result = self.inner.fork_choice_updated(state, attributes).await;
+        if building.is_none() {
+            if let Some((timestamp, t, wall)) = self.started.lock().unwrap().take() {
+                self.builds.lock().unwrap().push((timestamp, wall, t.elapsed()));
+            }
+        }
+        result
+    }
+
+    async fn new_payload(
+        &self,
+        payload: op_alloy_rpc_types_engine::OpExecutionData,
+    ) -> Result<alloy_rpc_types_engine::PayloadStatus, light_cl::EngineError> {
+        self.inner.new_payload(payload).await
+    }
+
+    async fn get_payload(
+        &self,
+        id: alloy_rpc_types_engine::PayloadId,
+    ) -> Result<op_alloy_rpc_types_engine::OpExecutionData, light_cl::EngineError> {
+        self.inner.get_payload(id).await
+    }
+}
+
+/// Light-CL sequencing at 1 s blocks on a reth dev L1, about 300 blocks: the engine owner's build
+/// round trip (FCU with attributes → payload resolved → new payload → FCU to the new head), the
+/// late blocks, and the same round trip through the Engine API over HTTP with JWT on a plain
+/// op-reth node of the same chain.
+///
+/// The light CL is assembled here as the binary assembles it (`LightCl::start`: engine owner over
+/// `RethEngine` and `RethChain`, follow task, sequencer), with [`TimedEngine`] around the engine
+/// adapter to time each build.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement; run explicitly (about 6 minutes)"]
+async fn sequencer_build_round_trip_in_process_vs_engine_api() -> eyre::Result<()> {
+    use alloy_primitives::{Address, B256};
+    use common::seq::*;
+    use light_cl::{
+        sequencer::{Sequencer, SequencerConfig},
+        EngineOwner, FollowConfig, FollowTask, View,
+    };
+    use light_cl_rpc::{L1Client, SourceClient, SourceConfig};
+    use op_reth_light::{RethChain, RethEngine};
+    use serde_json::Value;
+
+    const BLOCKS: u64 = 300;
+    let dir = tempfile::tempdir()?;
+    let world = SeqWorld::new(dir.path(), unix_now(), Address::ZERO).await;
+    let (a, _a_tasks) = launch(world.spec.clone(), &dir.path().join("a"), None).await?;
+
+    let config = Arc::new(world.rollup.clone());
+    let chain = RethChain::new(a.node.provider.clone(), config.genesis.clone());
+    let view = View::new(&config);
+    let engine = TimedEngine {
+        inner: RethEngine::new(
+            a.node.add_ons_handle.beacon_engine_handle.clone(),
+            a.node.payload_builder_handle.clone(),
+        ),
+        started: Default::default(),
+        builds: Default::default(),
+    };
+    let (owner, handle) = EngineOwner::new(engine.clone(), chain.clone(), view.clone());
+    tokio::spawn(owner.run());
+    let source = SourceClient::new(SourceConfig::new(world.source.server.url()))?;
+    let l1 = L1Client::new(world.l1_url.clone(), Duration::from_secs(5));
+    let mut follow_config = FollowConfig::for_block_time(1);
+    follow_config.follow_unsafe = false;
+    let follow =
+        FollowTask::new(source, l1.clone(), chain.clone(), handle.clone(), view, follow_config);
+    let blob_schedule =
+        op_reth_light::config::l1_blob_schedule(Some(&world.l1_genesis_path), L1_CHAIN_ID)?;
+    let settings = SequencerConfig { conf_depth: CONFS, ..SequencerConfig::new() };
+    let (sequencer, control) = Sequencer::new(
+        l1,
+        chain,
+        handle,
+        config,
+        blob_schedule,
+        settings,
+        follow.ready(),
+        Vec::new(),
+    );
+    tokio::spawn(follow.run(std::future::pending()));
+    tokio::spawn(sequencer.run(std::future::pending()));
+
+    let started = Instant::now();
+    while head(&a, &world.rollup).number < BLOCKS {
+        eyre::ensure!(started.elapsed() < Duration::from_secs(3 * BLOCKS), "sequencer stalled");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let last = control.stop().await?;
+    let elapsed = started.elapsed();
+    let sealed = head(&a, &world.rollup);
+    eyre::ensure!(sealed.hash == last, "stop returned the head");
+    let builds = engine.builds.lock().unwrap().clone();
+    let late = builds.iter().filter(|(timestamp, wall, _)| *wall > *timestamp).count();
+    let count = builds.len();
+    let (med, p99) = summary(builds.into_iter().map(|(_, _, d)| d).collect());
+
+    // The same round trip over the Engine API with JWT, on a plain op-reth node.
+    let (c, _c_tasks) = launch(world.spec.clone(), &dir.path().join("c"), None).await?;
+    let auth = c.node.auth_server_handle().http_client();
+    let mut parent = world.genesis_l2;
+    let mut over_http = Vec::new();
+    for n in 1..=BLOCKS {
+        let attributes = light_cl_tests::next_block_attributes(parent, world.l1_0, n, 1, 0);
+        let state = |head| ForkchoiceState {
+            head_block_hash: head,
+            safe_block_hash: B256::ZERO,
+            finalized_block_hash: B256::ZERO,
+        };
+        let t = Instant::now();
+        let updated: ForkchoiceUpdated = auth
+            .request(
+                "engine_forkchoiceUpdatedV3",
+                rpc_params![state(parent.hash), Some(attributes)],
+            )
+            .await?;
+        let id = updated.payload_id.ok_or_else(|| eyre::eyre!("no payload id"))?;
+        let envelope: Value = auth.request("engine_getPayloadV3", rpc_params![id]).await?;
+        let payload = &envelope["executionPayload"];
+        let root = &envelope["parentBeaconBlockRoot"];
+        let status: Value = auth
+            .request("engine_newPayloadV3", rpc_params![payload, Vec::<B256>::new(), root])
+            .await?;
+        eyre::ensure!(status["status"] == "VALID", "new payload: {status}");
+        let hash: B256 = serde_json::from_value(payload["blockHash"].clone())?;
+        let updated: ForkchoiceUpdated = auth
+            .request("engine_forkchoiceUpdatedV3", rpc_params![state(hash), None::<()>])
+            .await?;
+        over_http.push(t.elapsed());
+        eyre::ensure!(updated.is_valid());
+        parent.hash = hash;
+        parent.number += 1;
+        parent.timestamp += 1;
+    }
+    let (http_med, http_p99) = summary(over_http);
+    println!("sequencing at 1 s blocks on a reth dev L1, {}:", profile());
+    println!(
+        "  {} blocks sealed in {elapsed:.1?}; {late} late (building began after the slot ended)",
+        sealed.number
+    );
+    println!(
+        "  build round trip through the engine owner ({count} blocks): median {med:?}, p99 {p99:?}"
+    );
+    println!("  the same round trip over the Engine API with JWT ({BLOCKS} blocks): median {http_med:?}, p99 {http_p99:?}");
+    println!(
+        "  ratio HTTP / in-process: median {:.1}x, p99 {:.1}x",
+        http_med.as_secs_f64() / med.as_secs_f64(),
+        http_p99.as_secs_f64() / p99.as_secs_f64()
     );
     Ok(())
 }

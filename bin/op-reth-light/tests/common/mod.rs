@@ -7,6 +7,8 @@
 //! ([`LightCl::from_args`] and [`with_light_cl!`]).
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
+pub mod seq;
+
 use alloy_primitives::{Address, B256};
 use alloy_rpc_types_engine::ForkchoiceState;
 use jsonrpsee::{
