@@ -61,17 +61,7 @@ impl Rig {
     pub async fn sequencing(l1_len: u64) -> Self {
         let mut follow = FollowConfig::for_block_time(2);
         follow.follow_unsafe = false;
-        let system_config = SystemConfig {
-            batcher_addr: Address::repeat_byte(0xba),
-            overhead: B256::ZERO,
-            scalar: B256::ZERO,
-            gas_limit: 30_000_000,
-            eip1559_params: None,
-            operator_fee_params: None,
-            min_base_fee: None,
-            da_footprint_gas_scalar: None,
-            other: Default::default(),
-        };
+        let system_config = system_config(B256::ZERO);
         Self::build(0, follow, l1_len, forks_through_granite(), Some(system_config)).await
     }
 
@@ -176,6 +166,21 @@ pub fn source_status(
         pending_safe_l2: safe,
         cross_unsafe_l2: unsafe_l2,
         local_safe_l2: safe,
+    }
+}
+
+/// A system config of test chains: batcher `0xbaba…`, gas limit 30M, the given `scalar`.
+pub fn system_config(scalar: B256) -> SystemConfig {
+    SystemConfig {
+        batcher_addr: Address::repeat_byte(0xba),
+        overhead: B256::ZERO,
+        scalar,
+        gas_limit: 30_000_000,
+        eip1559_params: None,
+        operator_fee_params: None,
+        min_base_fee: None,
+        da_footprint_gas_scalar: None,
+        other: Default::default(),
     }
 }
 

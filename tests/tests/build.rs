@@ -1,7 +1,7 @@
 //! Building blocks through the engine owner: FCU(head, attributes) → get payload → new payload →
 //! FCU(new head), with the in-memory engine.
 
-use alloy_primitives::{Address, B256};
+use alloy_primitives::B256;
 use light_cl::BuildError;
 use light_cl_protocol::L2BlockRef;
 use light_cl_tests::{next_block_attributes, rig::L2_PER_L1, Rig};
@@ -63,7 +63,7 @@ async fn no_build_while_syncing() {
 #[tokio::test]
 async fn attributes_from_l1_over_http_build_a_block() {
     use light_cl::sequencer::{prepare_attributes, L1OriginSelector};
-    use light_cl_protocol::{ChainGenesis, L1BlobSchedule, SystemConfig};
+    use light_cl_protocol::{ChainGenesis, L1BlobSchedule};
     use std::{sync::Arc, time::Duration};
 
     let rig = Rig::new(5).await;
@@ -75,17 +75,7 @@ async fn attributes_from_l1_over_http_build_a_block() {
     let mut selector = L1OriginSelector::new(l1.clone(), config.clone(), 0);
     let origin = selector.next_origin(&parent).await.unwrap();
     assert_eq!(origin, rig.l1.block(1), "block 6's timestamp reaches L1 block 1's");
-    let system_config = SystemConfig {
-        batcher_addr: Address::repeat_byte(0xba),
-        overhead: B256::ZERO,
-        scalar: B256::ZERO,
-        gas_limit: 30_000_000,
-        eip1559_params: None,
-        operator_fee_params: None,
-        min_base_fee: None,
-        da_footprint_gas_scalar: None,
-        other: Default::default(),
-    };
+    let system_config = light_cl_tests::system_config(B256::ZERO);
     let built = prepare_attributes(
         &l1,
         &config,

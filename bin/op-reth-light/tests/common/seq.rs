@@ -8,9 +8,9 @@ use alloy_rpc_types_eth::{TransactionInput, TransactionRequest};
 use jsonrpsee::{core::client::ClientT, http_client::HttpClient, rpc_params};
 use light_cl_protocol::{
     encode_ecotone_scalar, BlockID, ChainGenesis, EcotoneScalars, L1BlockRef, L2BlockRef,
-    RollupConfig, SyncStatus, SystemConfig,
+    RollupConfig, SyncStatus,
 };
-use light_cl_tests::{forks_through_granite, rollup_config, ScriptedSource};
+use light_cl_tests::{forks_through_granite, rollup_config, system_config, ScriptedSource};
 use op_reth_light::{
     args::{FollowArgs, SequencerArgs},
     RethChain,
@@ -223,17 +223,7 @@ impl SeqWorld {
                 l1: l1_0.id(),
                 l2: BlockID { hash: spec.genesis_hash(), number: 0 },
                 l2_time: t0,
-                system_config: Some(SystemConfig {
-                    batcher_addr: Address::repeat_byte(0xba),
-                    overhead: B256::ZERO,
-                    scalar: encode_ecotone_scalar(SCALARS),
-                    gas_limit: 30_000_000,
-                    eip1559_params: None,
-                    operator_fee_params: None,
-                    min_base_fee: None,
-                    da_footprint_gas_scalar: None,
-                    other: Default::default(),
-                }),
+                system_config: Some(system_config(encode_ecotone_scalar(SCALARS))),
             },
             forks_through_granite(),
         );
