@@ -10,7 +10,6 @@ use light_cl_protocol::output_root_v0;
 use light_cl_rpc::OptimismApiClient;
 use op_reth_light::args::FollowArgs;
 use reth_provider::HeaderProvider;
-use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn follows_from_a_fresh_datadir_and_refuses_bad_updates() -> eyre::Result<()> {
@@ -118,12 +117,7 @@ async fn restarted_node_keeps_safe_and_finalized() -> eyre::Result<()> {
     // Stop B cleanly (the engine flushes its in-memory blocks), with the source down so that
     // nothing but B's own database can give it labels after the restart.
     world.source.server.stop().await;
-    if let Some(flushed) = b.node.add_ons_handle.engine_shutdown.shutdown() {
-        let _ = flushed.await;
-    }
-    drop(b);
-    assert!(b_tasks.graceful_shutdown_with_timeout(Duration::from_secs(30)));
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop(b, b_tasks).await;
 
     let (b, _b_tasks) = world.launch(&b_dir, Some(world.follow_args())).await?;
     let client = rpc(&b);

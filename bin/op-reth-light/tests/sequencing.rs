@@ -255,12 +255,7 @@ async fn sequences_publishes_and_follows_reorgs() {
 
     // A restart does not build before the follow path applied a safe head: the source is down.
     world.source.server.stop().await;
-    if let Some(flushed) = a.node.add_ons_handle.engine_shutdown.shutdown() {
-        let _ = flushed.await;
-    }
-    drop(a);
-    assert!(a_tasks.graceful_shutdown_with_timeout(Duration::from_secs(30)));
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    common::stop(a, a_tasks).await;
     let (a, _a_tasks) = world.launch(&a_dir, sequencer_args).await;
     let before = head(&a, &rollup);
     tokio::time::sleep(Duration::from_secs(3)).await;

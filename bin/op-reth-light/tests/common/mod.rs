@@ -202,6 +202,17 @@ pub async fn launch(
     Ok((handle, tasks))
 }
 
+/// Stops a node cleanly (the engine flushes its in-memory blocks to the database) so that its
+/// datadir can be opened again.
+pub async fn stop(node: Handle, tasks: TaskManager) {
+    if let Some(flushed) = node.node.add_ons_handle.engine_shutdown.shutdown() {
+        let _ = flushed.await;
+    }
+    drop(node);
+    assert!(tasks.graceful_shutdown_with_timeout(Duration::from_secs(30)));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+}
+
 /// Peers `a` and `b` over devp2p on loopback and waits for the session.
 pub async fn connect(a: &Handle, b: &Handle) {
     let record = a.node.network.local_node_record();
