@@ -257,3 +257,27 @@ async fn publishes_each_block_and_a_follower_takes_them() {
     assert!(err.contains("sequencing"), "{err}");
     handle.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_push_extending_the_head_is_taken_while_a_head_target_is_pending() {
+    // A sequencer makes one block; its post is recorded.
+    let mut rig = Rig::sequencing(64).await;
+    let (recording, seen) = recorder().await;
+    let handle = sequencer(&rig, true, vec![recording.url()]);
+    apply_genesis_safe(&mut rig).await;
+    wait_for_head(&rig, "block 1", |h| h.number >= 1).await;
+    handle.stop().await.unwrap();
+    let block_1 = chain(&rig, &rig.engine.labels().0).await[1];
+    let first_post = seen.lock().unwrap()[0].clone();
+
+    // A follower whose follow path waits for a block it cannot get (the engine syncs to it).
+    let mut follower = Rig::sequencing(64).await;
+    let genesis = follower.main(0);
+    follower.source.set(follower.status(follower.main(5), follower.main(5), genesis));
+    follower.follow.tick().await;
+    assert!(!*follower.follow.ready().borrow(), "behind the source: syncing");
+    let (url, _server) = admin_server(Admin::new(None, follower.owner.clone())).await;
+    let client = HttpClientBuilder::default().build(url).unwrap();
+    client.post_unsafe_payload(serde_json::from_value(first_post).unwrap()).await.unwrap();
+    assert_eq!(follower.engine.labels().0, block_1, "the pushed child of the head is the head");
+}
