@@ -1,6 +1,6 @@
 //! Payload attributes of the next L2 block, and the Engine API checks op-reth would run on them.
 
-use super::origin::{SequencerL1, SequencerL1Error};
+use super::origin::SequencerL1;
 use alloy_consensus::{proofs::calculate_receipt_root, Header, ReceiptEnvelope, Sealable, Sealed};
 use alloy_eips::Encodable2718;
 use alloy_primitives::{address, Address, Bytes, B256, B64};
@@ -82,8 +82,8 @@ pub enum AttributesError {
     #[error(transparent)]
     L1Info(#[from] L1InfoBuildError),
     /// Reading L1 failed.
-    #[error(transparent)]
-    L1(#[from] SequencerL1Error),
+    #[error("L1: {0}")]
+    L1(#[from] light_cl_rpc::ElError),
     /// L1 does not have the origin's header or receipts.
     #[error("L1 has no {what} for block {hash}")]
     MissingL1Data {

@@ -14,7 +14,5 @@ pub use attributes::{
     build_attributes, prepare_attributes, validate_attributes, AttributesError,
     AttributesValidationError, BuiltAttributes, SEQUENCER_FEE_VAULT,
 };
-pub use origin::{
-    L1OriginSelector, OriginError, SequencerL1, SequencerL1Error, DEFAULT_SEQUENCER_CONF_DEPTH,
-};
+pub use origin::{L1OriginSelector, OriginError, SequencerL1, DEFAULT_SEQUENCER_CONF_DEPTH};
 pub use task::{SequenceError, Sequencer, SequencerConfig, SequencerHandle};

@@ -1,55 +1,41 @@
 //! Choosing the L1 origin of the next L2 block.
 
+use crate::L1;
 use alloy_consensus::{Header, ReceiptEnvelope};
 use alloy_primitives::B256;
 use light_cl_protocol::{BlockID, L1BlockRef, L2BlockRef, RollupConfig};
+use light_cl_rpc::{ElError, L1Client};
 use std::{future::Future, sync::Arc};
 
 /// Default sequencer confirmation depth, in L1 blocks (op-node and kona `--sequencer.l1-confs`).
 pub const DEFAULT_SEQUENCER_CONF_DEPTH: u64 = 4;
 
-/// What the sequencer reads from L1.
-pub trait SequencerL1: Send + Sync + 'static {
-    /// The canonical L1 block at `number`, if any.
-    fn block_ref_by_number(
-        &self,
-        number: u64,
-    ) -> impl Future<Output = Result<Option<L1BlockRef>, SequencerL1Error>> + Send;
-
-    /// The L1 block with `hash`, if known.
-    fn block_ref_by_hash(
-        &self,
-        hash: B256,
-    ) -> impl Future<Output = Result<Option<L1BlockRef>, SequencerL1Error>> + Send;
-
+/// What the sequencer reads from L1: the follow task's [`L1`] (block refs by number and hash)
+/// plus the head alone, full headers and receipts.
+pub trait SequencerL1: L1 {
     /// The L1 head, if the node has one.
-    fn head(&self) -> impl Future<Output = Result<Option<L1BlockRef>, SequencerL1Error>> + Send;
+    fn head(&self) -> impl Future<Output = Result<Option<L1BlockRef>, ElError>> + Send;
 
     /// The full header of the L1 block with `hash` (base fee, excess blob gas, mix hash, parent
     /// beacon root), if known.
     fn header_by_hash(
         &self,
         hash: B256,
-    ) -> impl Future<Output = Result<Option<Header>, SequencerL1Error>> + Send;
+    ) -> impl Future<Output = Result<Option<Header>, ElError>> + Send;
 
     /// All receipts of the L1 block with `hash`, in transaction order, if known.
     fn receipts_by_hash(
         &self,
         hash: B256,
-    ) -> impl Future<Output = Result<Option<Vec<ReceiptEnvelope>>, SequencerL1Error>> + Send;
+    ) -> impl Future<Output = Result<Option<Vec<ReceiptEnvelope>>, ElError>> + Send;
 }
-
-/// An L1 read failed (transport, timeout, malformed answer).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("L1 read failed: {0}")]
-pub struct SequencerL1Error(pub String);
 
 /// No L1 origin can be chosen now.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OriginError {
     /// Reading L1 failed.
-    #[error(transparent)]
-    L1(#[from] SequencerL1Error),
+    #[error("L1: {0}")]
+    L1(#[from] ElError),
     /// The L1 origin of the unsafe head is not on L1 (reorged out): the engine needs a reset.
     #[error("L1 origin {0:?} of the unsafe head is not known on L1")]
     CurrentOriginMissing(BlockID),
@@ -182,36 +168,24 @@ impl<S: SequencerL1> L1OriginSelector<S> {
     }
 }
 
-impl SequencerL1 for light_cl_rpc::L1Client {
-    async fn block_ref_by_number(
-        &self,
-        number: u64,
-    ) -> Result<Option<L1BlockRef>, SequencerL1Error> {
-        light_cl_rpc::L1Client::block_ref_by_number(self, number).await.map_err(l1_error)
+impl SequencerL1 for L1Client {
+    fn head(&self) -> impl Future<Output = Result<Option<L1BlockRef>, ElError>> + Send {
+        self.block_ref_by_tag(alloy_eips::BlockNumberOrTag::Latest)
     }
 
-    async fn block_ref_by_hash(&self, hash: B256) -> Result<Option<L1BlockRef>, SequencerL1Error> {
-        light_cl_rpc::L1Client::block_ref_by_hash(self, hash).await.map_err(l1_error)
-    }
-
-    async fn head(&self) -> Result<Option<L1BlockRef>, SequencerL1Error> {
-        self.block_ref_by_tag(alloy_eips::BlockNumberOrTag::Latest).await.map_err(l1_error)
-    }
-
-    async fn header_by_hash(&self, hash: B256) -> Result<Option<Header>, SequencerL1Error> {
-        light_cl_rpc::L1Client::header_by_hash(self, hash).await.map_err(l1_error)
-    }
-
-    async fn receipts_by_hash(
+    fn header_by_hash(
         &self,
         hash: B256,
-    ) -> Result<Option<Vec<ReceiptEnvelope>>, SequencerL1Error> {
-        light_cl_rpc::L1Client::receipts_by_hash(self, hash).await.map_err(l1_error)
+    ) -> impl Future<Output = Result<Option<Header>, ElError>> + Send {
+        L1Client::header_by_hash(self, hash)
     }
-}
 
-fn l1_error(e: light_cl_rpc::ElError) -> SequencerL1Error {
-    SequencerL1Error(e.to_string())
+    fn receipts_by_hash(
+        &self,
+        hash: B256,
+    ) -> impl Future<Output = Result<Option<Vec<ReceiptEnvelope>>, ElError>> + Send {
+        L1Client::receipts_by_hash(self, hash)
+    }
 }
 
 #[cfg(test)]
@@ -252,9 +226,9 @@ pub(crate) mod tests {
             let head = blocks.last().map(|b| b.number);
             Self { blocks: Mutex::new(blocks), head: Mutex::new(head), ..Default::default() }
         }
-        fn check(&self) -> Result<(), SequencerL1Error> {
+        fn check(&self) -> Result<(), ElError> {
             if *self.fail.lock().unwrap() {
-                return Err(SequencerL1Error("connection refused".into()));
+                return Err(ElError::Rpc("connection refused".into()));
             }
             Ok(())
         }
@@ -263,33 +237,33 @@ pub(crate) mod tests {
         }
     }
 
-    impl SequencerL1 for FakeL1 {
-        async fn block_ref_by_number(
-            &self,
-            n: u64,
-        ) -> Result<Option<L1BlockRef>, SequencerL1Error> {
+    impl L1 for FakeL1 {
+        async fn block_ref_by_number(&self, n: u64) -> Result<Option<L1BlockRef>, ElError> {
             self.check()?;
             Ok(self.blocks.lock().unwrap().iter().find(|b| b.number == n).copied())
         }
-        async fn block_ref_by_hash(&self, h: B256) -> Result<Option<L1BlockRef>, SequencerL1Error> {
+        async fn block_ref_by_hash(&self, h: B256) -> Result<Option<L1BlockRef>, ElError> {
             self.check()?;
             self.by_hash_calls.fetch_add(1, Ordering::SeqCst);
             Ok(self.blocks.lock().unwrap().iter().find(|b| b.hash == h).copied())
         }
-        async fn head(&self) -> Result<Option<L1BlockRef>, SequencerL1Error> {
+        async fn heads(&self) -> Result<crate::L1Heads, ElError> {
+            Ok(crate::L1Heads { head: self.head().await?, ..Default::default() })
+        }
+    }
+
+    impl SequencerL1 for FakeL1 {
+        async fn head(&self) -> Result<Option<L1BlockRef>, ElError> {
             self.check()?;
             let head = *self.head.lock().unwrap();
             Ok(head
                 .and_then(|n| self.blocks.lock().unwrap().iter().find(|b| b.number == n).copied()))
         }
-        async fn header_by_hash(&self, h: B256) -> Result<Option<Header>, SequencerL1Error> {
+        async fn header_by_hash(&self, h: B256) -> Result<Option<Header>, ElError> {
             self.check()?;
             Ok(self.headers.lock().unwrap().iter().find(|x| x.hash_slow() == h).cloned())
         }
-        async fn receipts_by_hash(
-            &self,
-            h: B256,
-        ) -> Result<Option<Vec<ReceiptEnvelope>>, SequencerL1Error> {
+        async fn receipts_by_hash(&self, h: B256) -> Result<Option<Vec<ReceiptEnvelope>>, ElError> {
             self.check()?;
             Ok(self.receipts.lock().unwrap().iter().find(|(x, _)| *x == h).map(|(_, r)| r.clone()))
         }
