@@ -15,7 +15,7 @@ use light_cl::{
     sequencer::{Admin, Sequencer, SequencerConfig},
     EngineOwner, FollowConfig, FollowTask, View,
 };
-use light_cl_protocol::RollupConfig;
+use light_cl_protocol::{L1BlobSchedule, RollupConfig};
 use light_cl_rpc::{
     AdminApiServer, AdminRpc, L1Client, L2Client, LateAdmin, LateRpc, OptimismApiServer,
     OptimismRpc, PayloadPublisher, SourceClient, SourceConfig, DEFAULT_L1_TIMEOUT,
@@ -79,6 +79,8 @@ struct SequencerSetup {
     config: SequencerConfig,
     publishers: Vec<PayloadPublisher>,
     l1_chain_config: Option<PathBuf>,
+    /// Read before launch when the rollup config is known then.
+    blob_schedule: Option<L1BlobSchedule>,
 }
 
 impl SequencerSetup {
@@ -104,7 +106,20 @@ impl SequencerSetup {
             start_active: !args.stopped,
             ..SequencerConfig::new()
         };
-        Ok(Some(Self { config, publishers, l1_chain_config: args.l1_chain_config.clone() }))
+        Ok(Some(Self {
+            config,
+            publishers,
+            l1_chain_config: args.l1_chain_config.clone(),
+            blob_schedule: None,
+        }))
+    }
+
+    /// The L1 blob schedule: the one read before launch, else read now.
+    fn blob_schedule(&self, l1_chain_id: u64) -> Result<L1BlobSchedule, config::ConfigError> {
+        match &self.blob_schedule {
+            Some(schedule) => Ok(schedule.clone()),
+            None => config::l1_blob_schedule(self.l1_chain_config.as_deref(), l1_chain_id),
+        }
     }
 }
 
@@ -127,10 +142,10 @@ impl<O> LightCl<O> {
         source_config.headers = headers;
         let source = SourceClient::new(source_config).wrap_err("--rollup.follow-source")?;
         let config = args.rollup_config.as_deref().map(config::read_file).transpose()?;
-        let sequencer = SequencerSetup::from_args(&args.sequencer)?;
-        if let (Some(seq), Some(config)) = (&sequencer, &config) {
+        let mut sequencer = SequencerSetup::from_args(&args.sequencer)?;
+        if let (Some(seq), Some(config)) = (&mut sequencer, &config) {
             // Known now: a missing blob schedule stops the node before it starts.
-            config::l1_blob_schedule(seq.l1_chain_config.as_deref(), config.l1_chain_id)?;
+            seq.blob_schedule = Some(seq.blob_schedule(config.l1_chain_id)?);
         }
         Ok(Some(Self {
             source,
@@ -268,7 +283,7 @@ where
 
             let (owner, handle) = EngineOwner::new(engine, chain.clone(), view.clone());
             let blob_schedule = match &self.sequencer {
-                Some(seq) => match config::l1_blob_schedule(seq.l1_chain_config.as_deref(), config.l1_chain_id) {
+                Some(seq) => match seq.blob_schedule(config.l1_chain_id) {
                     Ok(schedule) => Some(schedule),
                     Err(e) => {
                         error!(target: "light_cl::config", error = %e, "cannot sequence; stopping the node");
