@@ -7,6 +7,9 @@
 //! Blocks arrive with [`MemEngine::deliver`] (what devp2p download does for reth); when they
 //! connect the sync target, it becomes canonical, as reth does after a download. With payload
 //! attributes it builds a block of exactly the attributes' transactions on the head.
+//!
+//! [`Fault`]s make it answer as reth does in states a test cannot reach otherwise (a backfill) or
+//! fail as a shutting-down or faulty engine would.
 
 use alloy_eips::Decodable2718;
 use alloy_primitives::B256;
@@ -24,8 +27,23 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+/// A way the engine answers forkchoice updates instead of its normal answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// reth during a backfill: every forkchoice update answers SYNCING and changes nothing.
+    Backfill,
+    /// The head is applied, then the update fails with an internal error (labels untouched).
+    ErrorAfterHead,
+    /// VALID, but nothing is applied.
+    ValidButIgnored,
+    /// Every call fails: the engine is shutting down.
+    Unavailable,
+}
+
 #[derive(Debug, Default)]
 struct State {
+    fault: Option<Fault>,
+    script: std::collections::VecDeque<Option<Fault>>,
     known: HashMap<B256, L2BlockRef>,
     canonical: Vec<L2BlockRef>,
     safe: Option<L2BlockRef>,
@@ -85,6 +103,16 @@ impl MemEngine {
     /// Ends [`hide`](Self::hide).
     pub fn unhide(&self) {
         self.state.lock().unwrap().hidden.clear();
+    }
+
+    /// Answers forkchoice updates with `fault` until set to `None`.
+    pub fn set_fault(&self, fault: Option<Fault>) {
+        self.state.lock().unwrap().fault = fault;
+    }
+
+    /// Answers the next forkchoice updates, one each, as `script` says (`None`: normally).
+    pub fn script(&self, script: impl IntoIterator<Item = Option<Fault>>) {
+        self.state.lock().unwrap().script.extend(script);
     }
 
     /// Makes every chain read fail.
@@ -147,6 +175,19 @@ impl Engine for MemEngine {
         let head = state.head_block_hash;
         let syncing = || Ok(ForkchoiceUpdated::from_status(PayloadStatusEnum::Syncing));
         let valid = || Ok(ForkchoiceUpdated::from_status(PayloadStatusEnum::Valid));
+        let fault = s.script.pop_front().unwrap_or(s.fault);
+        match fault {
+            Some(Fault::Backfill) => return syncing(),
+            Some(Fault::ValidButIgnored) => return valid(),
+            Some(Fault::Unavailable) => return Err(EngineError::Unavailable),
+            Some(Fault::ErrorAfterHead) => {
+                if s.known.contains_key(&head) && !s.make_canonical(head) {
+                    return syncing();
+                }
+                return Err(EngineError::Internal("scripted failure after the head".into()));
+            }
+            None => {}
+        }
         if !s.known.contains_key(&head) {
             s.sync_target = Some(head);
             return syncing();
@@ -229,6 +270,9 @@ impl Engine for MemEngine {
     }
 
     async fn new_payload(&self, payload: OpExecutionData) -> Result<PayloadStatus, EngineError> {
+        if self.state.lock().unwrap().fault == Some(Fault::Unavailable) {
+            return Err(EngineError::Unavailable);
+        }
         let v1 = payload.payload.as_v1();
         let first = v1
             .transactions

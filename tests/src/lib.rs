@@ -10,7 +10,7 @@ pub mod rig;
 pub mod source;
 
 pub use attributes::next_block_attributes;
-pub use engine::MemEngine;
+pub use engine::{Fault, MemEngine};
 pub use http::{Reply, RpcServer};
 pub use l1::ScriptedL1;
 pub use rig::{forks_through_granite, rollup_config, source_status, system_config, Rig};

@@ -2,7 +2,7 @@
 //! FCU(new head), with the in-memory engine.
 
 use alloy_primitives::B256;
-use light_cl::BuildError;
+use light_cl::{BuildError, EngineStep};
 use light_cl_protocol::L2BlockRef;
 use light_cl_tests::{next_block_attributes, rig::L2_PER_L1, Rig};
 use op_alloy_rpc_types_engine::OpPayloadAttributes;
@@ -32,7 +32,7 @@ async fn builds_on_the_head_and_makes_each_block_the_head() {
         assert_eq!(rig.engine.labels().0, built);
         head = built;
     }
-    assert_eq!(rig.served().await.unsafe_l2, head, "the view follows the built head");
+    assert_eq!(rig.view.get().unsafe_l2, head, "the view follows the built head");
 }
 
 #[tokio::test]
@@ -42,7 +42,7 @@ async fn a_refused_build_says_which_step() {
     stale.payload_attributes.timestamp = rig.main(5).timestamp;
     match rig.owner.build(rig.main(5).hash, stale).await {
         Err(BuildError::Engine { step, .. }) => {
-            assert_eq!(step, "forkchoice update with attributes")
+            assert_eq!(step, EngineStep::ForkchoiceWithAttributes)
         }
         other => panic!("expected the engine to refuse, got {other:?}"),
     }

@@ -4,8 +4,8 @@
 
 use bytes::Bytes;
 use light_cl::{
-    follow::{Case, Rejection, Skipped},
-    TickOutcome,
+    follow::{Case, FollowConfigError, FollowExit, Rejection, Skipped},
+    FollowConfig, TickOutcome,
 };
 use light_cl_protocol::{L2BlockRef, SyncStatus};
 use light_cl_rpc::SourceError;
@@ -115,7 +115,6 @@ async fn reorg_below_our_safe_head_replaces_it() {
 async fn disagreement_at_or_below_finalized_is_refused() {
     let mut rig = Rig::new(30).await;
     rig.engine.set_labels(Some(rig.main(20)), Some(rig.main(12)));
-    let before = rig.served().await;
     for (fork_at, safe) in [(5, 10), (12, 12)] {
         let fork: Vec<_> = (fork_at..=safe).map(|n| rig.l2(4, fork_at, n)).collect();
         rig.engine.deliver(&fork);
@@ -131,8 +130,8 @@ async fn disagreement_at_or_below_finalized_is_refused() {
     }
     assert!(rig.engine.updates().is_empty(), "no forkchoice update was sent");
     let after = rig.served().await;
-    assert_eq!(after.safe_l2, before.safe_l2);
-    assert_eq!(after.current_l1, before.current_l1, "a refused update moves nothing");
+    assert_eq!(after.safe_l2, rig.main(20));
+    assert_eq!(after.current_l1.id(), rig.config.genesis.l1, "a refused update moves nothing");
 }
 
 #[tokio::test]
@@ -487,7 +486,7 @@ async fn run_loop_follows_on_its_interval_and_stops() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     stop.send(()).unwrap();
-    task.await.unwrap();
+    assert_eq!(task.await.unwrap(), Ok(()), "stopped when told, not by an error");
     drop((source, l1));
 }
 
@@ -543,4 +542,52 @@ async fn an_l1_without_our_genesis_l1_block_is_refused() {
         other => panic!("expected the L1 check to fail, got {other:?}"),
     }
     assert!(rig.engine.updates().is_empty());
+}
+
+#[tokio::test]
+async fn labels_follow_a_source_whose_safe_head_moves_every_tick() {
+    // A deriving node's safe head moves 4 blocks every tick; each new safe block reaches us over
+    // devp2p a little after the status that names it.
+    let mut rig = Rig::new(10).await;
+    for k in 1..=6u64 {
+        let safe = 10 + 4 * k;
+        rig.source.set(rig.status(rig.main(safe), rig.main(safe), rig.main(safe - 6)));
+        assert_eq!(rig.follow.tick().await, TickOutcome::Applied(Case::ElBehind));
+        if k >= 2 {
+            // The target of the tick before, reached since, is safe now; finalized follows.
+            let before = safe - 4;
+            let (_, s, f) = rig.engine.labels();
+            assert_eq!(s, Some(rig.main(before)), "tick {k}: safe");
+            assert_eq!(f, Some(rig.main(safe - 6)), "tick {k}: finalized, at or below safe");
+            let served = rig.served().await;
+            assert_eq!(served.current_l1, rig.l1.block(before / 6 + 1), "tick {k}: current_l1");
+        }
+        rig.engine.deliver(&rig.main_range(safe - 3, safe));
+    }
+}
+
+#[tokio::test]
+async fn an_l1_origin_above_our_l1_head_skips_the_tick() {
+    let mut rig = Rig::new(30).await;
+    let mut status = rig.status(rig.main(30), rig.main(20), rig.main(10));
+    let beyond = rig.l1.len() + 3;
+    status.current_l1.number = beyond;
+    rig.source.set(status);
+    assert_eq!(
+        rig.follow.tick().await,
+        TickOutcome::Skipped(Skipped::L1Behind { number: beyond }),
+        "not yet known is not a conflict"
+    );
+    assert!(rig.engine.updates().is_empty());
+}
+
+#[tokio::test]
+async fn a_zero_interval_is_refused_not_a_panic() {
+    let mut config = FollowConfig::for_block_time(2);
+    config.interval = Duration::ZERO;
+    let rig = Rig::with_config(5, config).await;
+    assert_eq!(
+        rig.follow.run(std::future::pending()).await,
+        Err(FollowExit::Config(FollowConfigError::Zero("interval")))
+    );
 }

@@ -4,7 +4,7 @@
 
 use alloy_primitives::B256;
 use jsonrpsee::{http_client::HttpClientBuilder, server::Server};
-use light_cl::sequencer::{Admin, Sequencer, SequencerConfig, SequencerHandle};
+use light_cl::sequencer::{Admin, Sequencer, SequencerConfig, SequencerDeps, SequencerHandle};
 use light_cl_protocol::{L1BlobSchedule, L2BlockRef};
 use light_cl_rpc::{AdminApiClient, AdminApiServer, AdminRpc, L1Client, PayloadPublisher};
 use light_cl_tests::{Reply, Rig, RpcServer};
@@ -29,16 +29,16 @@ fn sequencer(rig: &Rig, active: bool, publish_to: Vec<Url>) -> SequencerHandle {
         .into_iter()
         .map(|url| PayloadPublisher::new(url, None, Duration::from_millis(500)).unwrap())
         .collect();
-    let (task, handle) = Sequencer::new(
+    let (task, handle) = Sequencer::new(SequencerDeps {
         l1,
-        rig.engine.clone(),
-        rig.owner.clone(),
-        rig.config.clone(),
-        L1BlobSchedule::mainnet(),
+        chain: rig.engine.clone(),
+        owner: rig.owner.clone(),
+        config: rig.config.clone(),
+        blob_schedule: L1BlobSchedule::mainnet(),
         settings,
-        rig.follow.ready(),
+        ready: rig.follow.ready(),
         publishers,
-    );
+    });
     tokio::spawn(task.run(std::future::pending()));
     handle
 }

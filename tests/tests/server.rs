@@ -1,6 +1,7 @@
 //! The node's own `optimism_*` server over real HTTP on loopback.
 
 use jsonrpsee::{core::ClientError, http_client::HttpClientBuilder, server::ServerHandle};
+use light_cl::L1Heads;
 use light_cl_protocol::SyncStatus;
 use light_cl_rpc::{
     LateRpc, NoOutputs, OptimismApiClient, OptimismApiServer, OptimismRpc, NOT_READY_CODE,
@@ -41,6 +42,10 @@ async fn late_rpc_is_not_ready_until_set() {
     );
     assert!(late.set(rpc.clone()));
     assert!(!late.set(rpc), "set once");
+    // Until L1 was polled once the status would carry zero L1 refs: still not ready.
+    assert_eq!(code(client.sync_status().await.unwrap_err()), NOT_READY_CODE);
+    assert_eq!(client.rollup_config().await.unwrap(), *rig.config, "the config is ready");
+    rig.view.set_l1(&L1Heads { head: Some(rig.l1.block(10)), ..Default::default() });
     let status: SyncStatus = client.sync_status().await.unwrap();
     assert_eq!(status, rig.view.get());
     assert_eq!(client.version().await.unwrap(), "v-test");

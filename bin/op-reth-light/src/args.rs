@@ -67,8 +67,10 @@ pub struct FollowArgs {
 #[command(next_help_heading = "Rollup")]
 pub struct SequencerArgs {
     /// Build blocks: this node is the chain's sequencer. Safe and finalized still come from the
-    /// follow source, and building starts only once its safe head is applied here.
-    #[arg(long = "rollup.sequencing", requires = "follow_source")]
+    /// follow source, and building starts only once its safe head is applied here. Needs
+    /// `--rollup.config`: the L1 anchor, deposit contract and SystemConfig address must not come
+    /// from the follow source, whose answers L1 is there to check.
+    #[arg(long = "rollup.sequencing", requires_all = ["follow_source", "rollup_config"])]
     pub sequencing: bool,
     /// Start with sequencing stopped; `admin_startSequencer` starts it.
     #[arg(long = "rollup.sequencer-stopped", requires = "sequencing")]
@@ -89,10 +91,12 @@ pub struct SequencerArgs {
     #[arg(long = "rollup.publish-jwt-secret", value_name = "PATH", requires = "publish_to")]
     pub publish_jwt_secret: Option<PathBuf>,
     /// Also serve the `admin_*` sequencer methods (`admin_startSequencer`,
-    /// `admin_stopSequencer`, `admin_sequencerActive`, `admin_postUnsafePayload`) on the HTTP
-    /// and WS RPC. They are always served on the authenticated Engine API port. op-batcher with
-    /// several `--rollup-rpc` endpoints needs them on the port it calls.
-    #[arg(long = "rollup.admin-on-http")]
+    /// `admin_stopSequencer`, `admin_sequencerActive`, `admin_postUnsafePayload`) on the HTTP,
+    /// WS and IPC RPC, without authentication. They are always served on the authenticated
+    /// Engine API port. op-batcher with several `--rollup-rpc` endpoints needs them on the port
+    /// it calls. Only with `--rollup.sequencing`: on a follower anyone reaching HTTP could post
+    /// blocks.
+    #[arg(long = "rollup.admin-on-http", requires = "sequencing")]
     pub admin_on_http: bool,
     /// L1 chain config (an L1 genesis.json, or just its `config` object) for the blob fee
     /// schedule, when L1 is neither Ethereum mainnet nor Sepolia.
@@ -113,6 +117,40 @@ impl Default for SequencerArgs {
             l1_chain_config: None,
         }
     }
+}
+
+impl FollowArgs {
+    /// Refuses settings clap cannot check: zero durations, and those an argument list built in
+    /// code could carry past clap's `requires`.
+    pub fn check(&self) -> Result<(), ArgsError> {
+        if self.follow_interval.is_some_and(|d| d.is_zero()) {
+            return Err(ArgsError::Zero("--rollup.follow-interval"));
+        }
+        if self.follow_source_timeout.is_zero() {
+            return Err(ArgsError::Zero("--rollup.follow-source-timeout"));
+        }
+        if self.sequencer.sequencing && self.rollup_config.is_none() {
+            return Err(ArgsError::SequencerNeedsConfig);
+        }
+        if self.sequencer.admin_on_http && !self.sequencer.sequencing {
+            return Err(ArgsError::AdminWithoutSequencing);
+        }
+        Ok(())
+    }
+}
+
+/// Light CL arguments that cannot run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArgsError {
+    /// A duration that must be above zero is zero.
+    #[error("{0} must be above zero")]
+    Zero(&'static str),
+    /// `--rollup.sequencing` without `--rollup.config`.
+    #[error("--rollup.sequencing needs --rollup.config: a sequencer must not take its L1 anchor, deposit contract and SystemConfig address from the follow source")]
+    SequencerNeedsConfig,
+    /// `--rollup.admin-on-http` on a follower.
+    #[error("--rollup.admin-on-http needs --rollup.sequencing: on a follower anyone reaching HTTP could post blocks")]
+    AdminWithoutSequencing,
 }
 
 impl Default for FollowArgs {
@@ -232,6 +270,57 @@ mod tests {
         .err()
         .unwrap();
         assert!(err.to_string().contains("--rollup.sequencing"), "{err}");
+    }
+
+    #[test]
+    fn no_arguments_parse_to_the_default() {
+        let cmd = Cmd::try_parse_from(["op-reth-light"]).unwrap();
+        assert_eq!(cmd.args, LightArgs::default(), "clap defaults and Default agree");
+    }
+
+    #[test]
+    fn settings_that_cannot_run_are_refused() {
+        let base = || {
+            Cmd::try_parse_from([
+                "op-reth-light",
+                "--rollup.follow-source",
+                "http://x",
+                "--rollup.l1-rpc",
+                "http://l1",
+            ])
+            .unwrap()
+            .args
+            .light
+        };
+        for (flag, value) in
+            [("--rollup.follow-interval", "0s"), ("--rollup.follow-source-timeout", "0ms")]
+        {
+            let cmd = Cmd::try_parse_from([
+                "op-reth-light",
+                "--rollup.follow-source",
+                "http://x",
+                "--rollup.l1-rpc",
+                "http://l1",
+                flag,
+                value,
+            ])
+            .unwrap();
+            assert_eq!(cmd.args.light.check(), Err(ArgsError::Zero(flag)));
+        }
+        assert_eq!(base().check(), Ok(()));
+        let mut args = base();
+        args.sequencer.sequencing = true;
+        assert_eq!(args.check(), Err(ArgsError::SequencerNeedsConfig));
+        let mut args = base();
+        args.sequencer.admin_on_http = true;
+        assert_eq!(args.check(), Err(ArgsError::AdminWithoutSequencing));
+        // clap says the same before any of it runs.
+        for extra in [["--rollup.sequencing"], ["--rollup.admin-on-http"]] {
+            let mut argv =
+                vec!["op-reth-light", "--rollup.follow-source", "http://x", "--rollup.l1-rpc", "x"];
+            argv.extend(extra);
+            assert!(Cmd::try_parse_from(argv).is_err(), "{extra:?}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The rollup config: read from a file or fetched from the follow source, and checked against the
 //! chain spec.
 
-use light_cl_protocol::{Fork, L1BlobSchedule, RollupConfig};
+use light_cl_protocol::{Fork, L1BlobSchedule, RollupConfig, UnsupportedFork};
 use light_cl_rpc::SourceClient;
 use reth_chainspec::EthChainSpec;
 use reth_optimism_chainspec::OpChainSpec;
@@ -38,6 +38,16 @@ pub enum ConfigError {
         path: String,
         /// Why.
         reason: String,
+    },
+    /// The rollup config schedules a fork this node cannot execute, and it is active at the head.
+    #[error("the rollup config activates {fork} at {time}, at or before the head ({head_timestamp}); this node's {OP_RETH_VERSION} cannot execute it: upgrade op-reth-light")]
+    UnsupportedForkActive {
+        /// The fork.
+        fork: String,
+        /// Its activation time.
+        time: u64,
+        /// The head's timestamp.
+        head_timestamp: u64,
     },
     /// The rollup config and the chain spec disagree.
     #[error("rollup config does not match the chain spec: {0}")]
@@ -88,7 +98,8 @@ fn el_fork(fork: Fork) -> Option<OpHardfork> {
 }
 
 /// Checks that the rollup config describes the chain this node runs: the L2 chain id, the genesis
-/// block, and every fork time that both know.
+/// block, and every fork time it schedules (the chain spec must schedule it at the same time).
+/// Forks the built-in op-reth cannot execute are [`fork_limit`]'s concern.
 pub fn check_against_chain_spec(
     config: &RollupConfig,
     spec: &OpChainSpec,
@@ -112,19 +123,44 @@ pub fn check_against_chain_spec(
     }
     for fork in Fork::ALL {
         let (Some(rollup), Some(el)) = (config.forks.time(fork), el_fork(fork)) else { continue };
-        if let Some(spec_time) = spec.op_fork_activation(el).as_timestamp() {
-            if spec_time != rollup {
-                problems.push(format!(
-                    "{} is {rollup} but the chain spec activates {el:?} at {spec_time}",
-                    fork.key()
-                ));
-            }
+        if fork == Fork::Interop {
+            continue;
+        }
+        match spec.op_fork_activation(el).as_timestamp() {
+            Some(spec_time) if spec_time != rollup => problems.push(format!(
+                "{} is {rollup} but the chain spec activates {el:?} at {spec_time}",
+                fork.key()
+            )),
+            Some(_) => {}
+            None => problems.push(format!(
+                "{} is {rollup} but the chain spec does not schedule {el:?}",
+                fork.key()
+            )),
         }
     }
     if problems.is_empty() {
         Ok(())
     } else {
         Err(ConfigError::Mismatch(problems.join("; ")))
+    }
+}
+
+/// The op-reth this node is built on, named in messages about forks it cannot execute.
+pub const OP_RETH_VERSION: &str = "op-reth v1.10.2 (OP forks through Jovian)";
+
+/// The earliest fork of `config` this node cannot execute, when it is not active yet at the head
+/// (`head_timestamp`): the node runs and stops before it. Active already: an error naming it.
+pub fn fork_limit(
+    config: &RollupConfig,
+    head_timestamp: u64,
+) -> Result<Option<UnsupportedFork>, ConfigError> {
+    match config.fork_limit() {
+        Some(fork) if fork.is_active(head_timestamp) => Err(ConfigError::UnsupportedForkActive {
+            fork: fork.name().to_owned(),
+            time: fork.time,
+            head_timestamp,
+        }),
+        other => Ok(other),
     }
 }
 
@@ -209,9 +245,37 @@ mod tests {
 
     #[test]
     fn agrees_on_what_both_know() {
-        // Delta has no EL fork; Holocene is not in this chain spec: neither is compared.
+        // Delta has no EL fork: not compared.
         let spec = spec();
-        check_against_chain_spec(&config(&spec), &spec).unwrap();
+        let mut c = config(&spec);
+        c.forks.holocene_time = None;
+        check_against_chain_spec(&c, &spec).unwrap();
+    }
+
+    #[test]
+    fn a_fork_the_chain_spec_does_not_schedule_is_a_mismatch() {
+        let spec = spec();
+        let message = check_against_chain_spec(&config(&spec), &spec).unwrap_err().to_string();
+        assert!(
+            message.contains("holocene_time is 500 but the chain spec does not schedule Holocene"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_unsupported_fork_is_refused_once_active_and_a_limit_before() {
+        let spec = spec();
+        let mut c = config(&spec);
+        assert_eq!(fork_limit(&c, 1_000).unwrap(), None);
+        c.other.insert("karst_time".into(), 1783526401u64.into());
+        let limit = fork_limit(&c, 1783526399).unwrap().unwrap();
+        assert_eq!((limit.name(), limit.time), ("karst", 1783526401));
+        let message = fork_limit(&c, 1783526401).unwrap_err().to_string();
+        assert!(
+            message.contains("activates karst at 1783526401")
+                && message.contains("op-reth v1.10.2"),
+            "{message}"
+        );
     }
 
     #[test]

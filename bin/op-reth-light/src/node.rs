@@ -12,13 +12,15 @@ use alloy_rpc_types_engine::JwtSecret;
 use eyre::WrapErr;
 use futures::StreamExt;
 use light_cl::{
-    sequencer::{Admin, Sequencer, SequencerConfig},
-    EngineOwner, FollowConfig, FollowTask, View,
+    follow::FollowExit,
+    sequencer::{Admin, Sequencer, SequencerConfig, SequencerDeps},
+    Chain, EngineOwner, FollowConfig, FollowTask, OwnerStopped, View,
 };
 use light_cl_protocol::{L1BlobSchedule, RollupConfig};
 use light_cl_rpc::{
     AdminApiServer, AdminRpc, L1Client, L2Client, LateAdmin, LateRpc, OptimismApiServer,
     OptimismRpc, PayloadPublisher, SourceClient, SourceConfig, DEFAULT_L1_TIMEOUT,
+    DEFAULT_L2_TIMEOUT,
 };
 use reth_node_api::{FullNodeComponents, NodeTypes};
 use reth_node_builder::{rpc::RethRpcAddOns, FullNode, NodeConfig};
@@ -27,7 +29,8 @@ use reth_optimism_node::OpEngineTypes;
 use reth_provider::{CanonStateSubscriptions, StateProviderFactory};
 use reth_rpc_builder::{auth::AuthRpcModule, TransportRpcModules};
 use std::{future::Future, path::PathBuf, pin::Pin, sync::Arc};
-use tracing::{error, info};
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
 use url::Url;
 
 /// Installs an optional [`LightCl`] on an op-reth node builder: its RPC namespace through
@@ -131,6 +134,7 @@ impl<O> LightCl<O> {
     /// op-reth). Reads and checks `--rollup.config` now, so a bad file stops the node at once.
     pub fn from_args(args: &FollowArgs) -> eyre::Result<Option<Self>> {
         let Some(url) = args.follow_source.clone() else { return Ok(None) };
+        args.check()?;
         let l1 = args.l1_rpc.clone().ok_or_else(|| {
             eyre::eyre!(
                 "--rollup.follow-source needs --rollup.l1-rpc: every update is checked against L1"
@@ -157,7 +161,7 @@ impl<O> LightCl<O> {
             source_el: args
                 .follow_source_el
                 .clone()
-                .map(|url| L2Client::new(url, DEFAULT_L1_TIMEOUT))
+                .map(|url| L2Client::new(url, DEFAULT_L2_TIMEOUT))
                 .transpose()
                 .wrap_err("--rollup.follow-source-el")?,
             sequencer,
@@ -225,6 +229,7 @@ impl<O: light_cl_rpc::OutputSource> LightRpc<O> {
             .wrap_err("registering the optimism_* RPC namespace")?;
         let admin = AdminRpc::new(self.admin).into_rpc();
         if self.admin_on_http {
+            warn!(target: "light_cl", "--rollup.admin-on-http: admin_startSequencer, admin_stopSequencer, admin_sequencerActive and admin_postUnsafePayload are served without authentication on every configured HTTP, WS and IPC transport");
             modules.merge_configured(admin.clone()).wrap_err("registering admin_* on HTTP/WS")?;
         }
         auth.merge_auth_methods(admin).wrap_err("registering admin_* on the Engine API port")?;
@@ -247,6 +252,7 @@ where
         >,
         AO: RethRpcAddOns<N>,
     {
+        light_cl::describe_metrics();
         let spec = node.chain_spec();
         if let Some(config) = &self.config {
             config::check_against_chain_spec(config, &spec)?;
@@ -281,7 +287,27 @@ where
             let outputs = RethOutputs::new(chain.clone(), provider.clone());
             self.rpc.set(OptimismRpc::new(view.subscribe(), config.clone(), VERSION, outputs));
 
+            let head_timestamp = match chain.heads().await {
+                Ok(heads) => heads.unsafe_head.timestamp,
+                Err(e) => {
+                    error!(target: "light_cl", error = %e, "cannot read the local head; stopping the node");
+                    let _ = shutdown_executor.initiate_graceful_shutdown();
+                    return;
+                }
+            };
+            let fork_limit = match config::fork_limit(&config, head_timestamp) {
+                Ok(limit) => limit,
+                Err(e) => {
+                    error!(target: "light_cl::config", error = %e, "stopping the node");
+                    let _ = shutdown_executor.initiate_graceful_shutdown();
+                    return;
+                }
+            };
+            if let Some(fork) = &fork_limit {
+                warn!(target: "light_cl::config", fork = fork.name(), activation = fork.time, op_reth = config::OP_RETH_VERSION, "the rollup config schedules a fork this node cannot execute: the heads stop at the last block before it; upgrade op-reth-light before then");
+            }
             let (owner, handle) = EngineOwner::new(engine, chain.clone(), view.clone());
+            let owner = owner.with_fork_limit(fork_limit);
             let blob_schedule = match &self.sequencer {
                 Some(seq) => match seq.blob_schedule(config.l1_chain_id) {
                     Ok(schedule) => Some(schedule),
@@ -305,59 +331,74 @@ where
             let refresh = handle.clone();
             let refresh_view = async move {
                 while canonical.next().await.is_some() {
-                    if refresh.refresh().await.is_err() {
-                        break;
-                    }
+                    refresh.refresh().await?;
                 }
-                std::future::pending::<()>().await
+                Ok::<(), OwnerStopped>(())
             };
             info!(target: "light_cl", source = %self.source.url(), l2_chain_id = config.l2_chain_id, "light CL started");
             let follow =
                 FollowTask::new(self.source, l1, chain.clone(), handle.clone(), view, follow_config);
             let (sequencer, sequencer_handle) = match (self.sequencer, blob_schedule) {
                 (Some(seq), Some(blob_schedule)) => {
-                    let (task, seq_handle) = Sequencer::new(
-                        sequencer_l1,
+                    let (task, seq_handle) = Sequencer::new(SequencerDeps {
+                        l1: sequencer_l1,
                         chain,
-                        handle.clone(),
-                        config.clone(),
+                        owner: handle.clone(),
+                        config: config.clone(),
                         blob_schedule,
-                        seq.config,
-                        follow.ready(),
-                        seq.publishers,
-                    );
+                        settings: seq.config,
+                        ready: follow.ready(),
+                        publishers: seq.publishers,
+                    });
                     (Some(task), Some(seq_handle))
                 }
                 _ => (None, None),
             };
             self.admin.set(Admin::new(sequencer_handle, handle));
-            let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-            let stop = async move {
-                let _guard = shutdown.await;
-                let _ = stop_tx.send(true);
-            };
-            let sequencer_stop = {
-                let mut stop_rx = stop_rx.clone();
+            // One token stops every task; reth's shutdown signal cancels it.
+            let stop = CancellationToken::new();
+            let on_shutdown = {
+                let stop = stop.clone();
                 async move {
-                    let _ = stop_rx.wait_for(|stopped| *stopped).await;
+                    let _guard = shutdown.await;
+                    stop.cancel();
+                    std::future::pending::<()>().await
                 }
             };
-            let sequencer = async move {
-                match sequencer {
-                    Some(task) => task.run(sequencer_stop).await,
-                    None => std::future::pending().await,
+            let sequencer = {
+                let stop = stop.clone();
+                async move {
+                    match sequencer {
+                        Some(task) => task.run(stop.cancelled_owned()).await,
+                        None => std::future::pending().await,
+                    }
                 }
             };
-            let follow: Pin<Box<dyn Future<Output = ()> + Send>> = match self.source_el {
-                Some(el) => Box::pin(follow.with_source_el(el).run(stop)),
-                None => Box::pin(follow.run(stop)),
+            let follow_stop = stop.clone().cancelled_owned();
+            let follow: Pin<Box<dyn Future<Output = Result<(), FollowExit>> + Send>> =
+                match self.source_el {
+                    Some(el) => Box::pin(follow.with_source_el(el).run(follow_stop)),
+                    None => Box::pin(follow.run(follow_stop)),
+                };
+            // Every task runs until the token is cancelled; one that ends before that leaves
+            // reth serving heads nobody moves, so it takes the node down.
+            let ended = tokio::select! {
+                () = on_shutdown => unreachable!("pending after cancelling"),
+                result = follow => match result {
+                    Ok(()) => "the follow task stopped".to_owned(),
+                    Err(e) => format!("the follow task failed: {e}"),
+                },
+                () = owner.run() => "the engine owner stopped".to_owned(),
+                result = refresh_view => match result {
+                    Ok(()) => "the canonical state stream ended".to_owned(),
+                    Err(e) => format!("refreshing the view failed: {e}"),
+                },
+                () = sequencer => "the sequencer stopped".to_owned(),
             };
-            // The follow task ends on shutdown; the owner and the refresher end with it.
-            tokio::select! {
-                _ = follow => {}
-                _ = owner.run() => {}
-                _ = refresh_view => {}
-                _ = sequencer => {}
+            if !stop.is_cancelled() {
+                error!(target: "light_cl", reason = %ended, "the light CL stopped unexpectedly; stopping the node");
+                stop.cancel();
+                let _ = shutdown_executor.initiate_graceful_shutdown();
             }
         });
         Ok(())

@@ -268,7 +268,7 @@ async fn sequencer_build_round_trip_in_process_vs_engine_api() -> eyre::Result<(
     use alloy_primitives::{Address, B256};
     use common::seq::*;
     use light_cl::{
-        sequencer::{Sequencer, SequencerConfig},
+        sequencer::{Sequencer, SequencerConfig, SequencerDeps},
         EngineOwner, FollowConfig, FollowTask, View,
     };
     use light_cl_rpc::{L1Client, SourceClient, SourceConfig};
@@ -302,16 +302,16 @@ async fn sequencer_build_round_trip_in_process_vs_engine_api() -> eyre::Result<(
     let blob_schedule =
         op_reth_light::config::l1_blob_schedule(Some(&world.l1_genesis_path), L1_CHAIN_ID)?;
     let settings = SequencerConfig { conf_depth: CONFS, ..SequencerConfig::new() };
-    let (sequencer, control) = Sequencer::new(
+    let (sequencer, control) = Sequencer::new(SequencerDeps {
         l1,
         chain,
-        handle,
+        owner: handle,
         config,
         blob_schedule,
         settings,
-        follow.ready(),
-        Vec::new(),
-    );
+        ready: follow.ready(),
+        publishers: Vec::new(),
+    });
     tokio::spawn(follow.run(std::future::pending()));
     tokio::spawn(sequencer.run(std::future::pending()));
 

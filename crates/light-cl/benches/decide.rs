@@ -4,7 +4,7 @@
 use alloy_primitives::B256;
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use light_cl::{
-    follow::{decide, validate, Applied, AtSafe, L1Refs, L1Verdict, Local},
+    follow::{decide, validate, AtSafe, L1Refs, L1Verdict, Local, Prior},
     Heads,
 };
 use light_cl_protocol::{BlockID, L1BlockRef, L2BlockRef, SyncStatus};
@@ -29,7 +29,7 @@ fn step(c: &mut Criterion) {
         ..Default::default()
     };
     let verdict = L1Verdict { safe_origin: true, finalized_origin: true, current_l1: true };
-    let applied = Applied { finalized: Some(block(70)), current_l1: None };
+    let applied = Prior { finalized: Some(block(70)), current_l1: None };
     let local = Local {
         heads: Heads { unsafe_head: block(110), safe: Some(block(90)), finalized: Some(block(70)) },
         at_safe: AtSafe::Found(block(100)),

@@ -15,7 +15,7 @@
 
 mod engine;
 pub mod follow;
-mod metrics;
+pub mod metrics;
 mod owner;
 pub mod sequencer;
 mod source;
@@ -23,9 +23,10 @@ mod view;
 
 pub use engine::{Chain, ChainError, Engine, EngineError, Heads};
 pub use follow::{FollowConfig, FollowTask, TickOutcome};
+pub use metrics::describe_metrics;
 pub use owner::{
-    Applied, BuildError, Built, EngineOwner, EngineOwnerHandle, EngineRequest, OwnerStopped,
-    PushError,
+    Applied, ApplyError, BuildError, Built, EngineOwner, EngineOwnerHandle, EngineRequest,
+    EngineStep, Labels, OwnerStopped, PushError,
 };
 pub use source::{FollowSource, L1Heads, NoSourceEl, SourceEl, L1};
 pub use view::View;

@@ -1,10 +1,137 @@
 //! Metrics of the light CL, recorded with the `metrics` crate (reth's Prometheus endpoint exports
-//! them). Names are listed in the book's metrics chapter.
+//! them). [`METRICS`] describes each one; the book's metrics chapter lists the same names, and a
+//! test fails when the three (emitted here, described, documented) drift apart.
 
 use crate::{EngineError, Heads};
 use alloy_rpc_types_engine::{ForkchoiceUpdated, PayloadStatusEnum};
-use metrics::{counter, gauge, histogram};
+use metrics::{
+    counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram, Unit,
+};
 use std::time::Duration;
+
+/// What a metric records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    /// Only goes up.
+    Counter,
+    /// A current value.
+    Gauge,
+    /// A distribution of values.
+    Histogram,
+}
+
+/// One metric of the light CL: its name, kind, unit and help text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Metric {
+    /// The name, as exported.
+    pub name: &'static str,
+    /// What it records.
+    pub kind: MetricKind,
+    /// Its unit.
+    pub unit: Unit,
+    /// Help text.
+    pub help: &'static str,
+}
+
+const fn m(name: &'static str, kind: MetricKind, unit: Unit, help: &'static str) -> Metric {
+    Metric { name, kind, unit, help }
+}
+
+use MetricKind::{Counter as C, Gauge as G, Histogram as H};
+
+/// Every metric the light CL records.
+pub const METRICS: &[Metric] = &[
+    m("light_cl_follow_polls_total", C, Unit::Count, "Polls of the follow source"),
+    m("light_cl_follow_poll_seconds", H, Unit::Seconds, "Time to get the follow source's answer"),
+    m("light_cl_follow_poll_failures_total", C, Unit::Count, "Follow ticks skipped, by kind"),
+    m("light_cl_follow_rejected_updates_total", C, Unit::Count, "Whole updates refused, by reason"),
+    m(
+        "light_cl_follow_dropped_fields_total",
+        C,
+        Unit::Count,
+        "Single fields not applied, by reason",
+    ),
+    m("light_cl_follow_decisions_total", C, Unit::Count, "Follow decisions, by case"),
+    m("light_cl_follow_safe_lag_blocks", G, Unit::Count, "Source's safe number minus ours"),
+    m(
+        "light_cl_follow_safe_stalled_ticks",
+        G,
+        Unit::Count,
+        "Ticks in a row the source's safe head moved and ours did not",
+    ),
+    m(
+        "light_cl_follow_catch_up_failures_total",
+        C,
+        Unit::Count,
+        "Catch-ups from the source's execution RPC refused",
+    ),
+    m("light_cl_unsafe_number", G, Unit::Count, "Local canonical head number"),
+    m("light_cl_safe_number", G, Unit::Count, "Local safe head number"),
+    m("light_cl_finalized_number", G, Unit::Count, "Local finalized head number"),
+    m(
+        "light_cl_engine_forkchoice_updates_total",
+        C,
+        Unit::Count,
+        "Forkchoice updates sent, by answer",
+    ),
+    m(
+        "light_cl_engine_blocks_inserted_total",
+        C,
+        Unit::Count,
+        "Blocks from the source's execution RPC the engine took",
+    ),
+    m("light_cl_engine_build_seconds", H, Unit::Seconds, "Build round trip in the engine owner"),
+    m(
+        "light_cl_engine_fork_limit_refusals_total",
+        C,
+        Unit::Count,
+        "Blocks not taken because a fork this node cannot execute is active at them",
+    ),
+    m("light_cl_sequencer_active", G, Unit::Count, "1 while the sequencer builds"),
+    m(
+        "light_cl_sequencer_waits_total",
+        C,
+        Unit::Count,
+        "Times the sequencer waited instead of building, by reason",
+    ),
+    m(
+        "light_cl_sequencer_late_blocks_total",
+        C,
+        Unit::Count,
+        "Blocks whose building began after their slot ended",
+    ),
+    m(
+        "light_cl_sequencer_build_failures_total",
+        C,
+        Unit::Count,
+        "Slots that produced no block, by kind",
+    ),
+    m("light_cl_sequencer_blocks_total", C, Unit::Count, "Blocks sealed by this node"),
+    m("light_cl_sequencer_build_seconds", H, Unit::Seconds, "A whole sequencer slot"),
+    m(
+        "light_cl_sequencer_published_total",
+        C,
+        Unit::Count,
+        "Blocks handed to --rollup.publish-to targets, by outcome",
+    ),
+    m(
+        "light_cl_unsafe_payloads_received_total",
+        C,
+        Unit::Count,
+        "Blocks pushed with admin_postUnsafePayload, by outcome",
+    ),
+];
+
+/// Describes every metric to the installed recorder (once, at start).
+pub fn describe_metrics() {
+    for metric in METRICS {
+        match metric.kind {
+            MetricKind::Counter => describe_counter!(metric.name, metric.unit, metric.help),
+            MetricKind::Gauge => describe_gauge!(metric.name, metric.unit, metric.help),
+            MetricKind::Histogram => describe_histogram!(metric.name, metric.unit, metric.help),
+        }
+    }
+}
 
 pub(crate) fn poll() {
     counter!("light_cl_follow_polls_total").increment(1);
@@ -32,6 +159,14 @@ pub(crate) fn case(case: &'static str) {
 
 pub(crate) fn safe_lag(blocks: u64) {
     gauge!("light_cl_follow_safe_lag_blocks").set(blocks as f64);
+}
+
+pub(crate) fn safe_stalled_ticks(ticks: u32) {
+    gauge!("light_cl_follow_safe_stalled_ticks").set(f64::from(ticks));
+}
+
+pub(crate) fn fork_limit_refusal(what: &'static str) {
+    counter!("light_cl_engine_fork_limit_refusals_total", "what" => what).increment(1);
 }
 
 pub(crate) fn heads(heads: &Heads) {
@@ -98,4 +233,38 @@ pub(crate) fn pushed(outcome: &'static str) {
 
 pub(crate) fn build_round_trip(elapsed: Duration) {
     histogram!("light_cl_engine_build_seconds").record(elapsed.as_secs_f64());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// Every `light_cl_…` name quoted in `text`.
+    fn names(text: &str) -> BTreeSet<&str> {
+        text.split(['"', '`'])
+            .filter(|w| {
+                w.starts_with("light_cl_")
+                    && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+            .collect()
+    }
+
+    #[test]
+    fn emitted_described_and_documented_agree() {
+        let source = include_str!("metrics.rs");
+        let emitting = &source[source.find("pub fn describe_metrics").unwrap()..];
+        let emitting = &emitting[..emitting.find("#[cfg(test)]").unwrap()];
+        let emitted = names(emitting);
+        let described: BTreeSet<_> = METRICS.iter().map(|m| m.name).collect();
+        assert_eq!(described.len(), METRICS.len(), "a metric is described twice");
+        let book = include_str!("../../../book/src/metrics.md");
+        let documented: BTreeSet<_> = book
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .collect();
+        assert_eq!(emitted, described, "emitted (left) vs described in METRICS (right)");
+        assert_eq!(described, documented, "described (left) vs book/src/metrics.md (right)");
+    }
 }

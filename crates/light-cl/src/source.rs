@@ -86,6 +86,11 @@ impl L1 for L1Client {
 
 /// The follow source's L2 execution RPC, for blocks no devp2p peer serves.
 pub trait SourceEl: Send + Sync + 'static {
+    /// Whether there is an execution RPC behind this (`false` only for [`NoSourceEl`]).
+    fn is_configured(&self) -> bool {
+        true
+    }
+
     /// The source's canonical block at `number`.
     fn block_by_number(
         &self,
@@ -120,6 +125,10 @@ impl SourceEl for L2Client {
 pub struct NoSourceEl;
 
 impl SourceEl for NoSourceEl {
+    fn is_configured(&self) -> bool {
+        false
+    }
+
     async fn block_by_number(&self, _number: u64) -> Result<Option<L2Block>, ElError> {
         Ok(None)
     }

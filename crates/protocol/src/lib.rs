@@ -25,6 +25,7 @@ mod quantity;
 mod rollup_config;
 mod sync_status;
 mod system_config;
+mod unsupported;
 
 pub use blob_fee::{BlobFeeError, L1BlobSchedule, MAINNET_CHAIN_ID, SEPOLIA_CHAIN_ID};
 pub use block::{BlockID, L1BlockRef, L2BlockRef};
@@ -46,3 +47,4 @@ pub use system_config::{
     decode_ecotone_scalar, encode_ecotone_scalar, ConfigUpdate, ConfigUpdateError, EcotoneScalars,
     ScalarError, SystemConfigError, CONFIG_UPDATE_TOPIC, DEFAULT_DA_FOOTPRINT_GAS_SCALAR,
 };
+pub use unsupported::UnsupportedFork;

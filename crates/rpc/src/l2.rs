@@ -4,6 +4,7 @@
 use crate::{ElError, SourceClient, SourceConfig, SourceError};
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::B256;
+use light_cl_protocol::L2BlockRef;
 use op_alloy_consensus::OpTxEnvelope;
 use op_alloy_rpc_types_engine::OpExecutionData;
 use std::{sync::Arc, time::Duration};
@@ -22,7 +23,24 @@ pub struct L2Block {
     pub payload: OpExecutionData,
 }
 
+impl L2Block {
+    /// The block's hash, number and parent as an [`L2BlockRef`]; its L1 origin, timestamp and
+    /// sequence number are not read and stay zero.
+    pub fn link(&self) -> L2BlockRef {
+        L2BlockRef {
+            hash: self.hash,
+            number: self.number,
+            parent_hash: self.parent_hash,
+            ..Default::default()
+        }
+    }
+}
+
 type RpcBlock = alloy_rpc_types_eth::Block<op_alloy_rpc_types::Transaction>;
+
+/// Time allowed for one request to the source's execution RPC (a block with all its
+/// transactions).
+pub const DEFAULT_L2_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Largest answer accepted from the source's execution RPC: a block with all its transactions.
 pub const DEFAULT_MAX_BLOCK_RESPONSE_BYTES: usize = 32 << 20;

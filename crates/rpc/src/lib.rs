@@ -23,7 +23,7 @@ pub use admin::{
 };
 pub use el::ElError;
 pub use l1::{L1Client, DEFAULT_L1_TIMEOUT};
-pub use l2::{L2Block, L2Client, DEFAULT_MAX_BLOCK_RESPONSE_BYTES};
+pub use l2::{L2Block, L2Client, DEFAULT_L2_TIMEOUT, DEFAULT_MAX_BLOCK_RESPONSE_BYTES};
 pub use publish::PayloadPublisher;
 pub use server::{
     serve, LateRpc, NoOutputs, OptimismApiClient, OptimismApiServer, OptimismRpc, OutputError,

@@ -101,8 +101,17 @@ impl<O: OutputSource> OptimismRpc<O> {
 
 #[async_trait]
 impl<O: OutputSource> OptimismApiServer for OptimismRpc<O> {
+    /// "Not ready" until L1 was polled once: zero L1 refs would read as a real status.
     async fn sync_status(&self) -> RpcResult<SyncStatus> {
-        Ok(*self.status.borrow())
+        let status = *self.status.borrow();
+        if status.head_l1.is_unknown() {
+            return Err(ErrorObject::owned(
+                NOT_READY_CODE,
+                "light CL not ready: L1 not polled yet",
+                None::<()>,
+            ));
+        }
+        Ok(status)
     }
 
     async fn rollup_config(&self) -> RpcResult<RollupConfig> {

@@ -1,4 +1,4 @@
-//! The pure decision of one follow tick (DESIGN.md "Follow algorithm", steps 2 and 3).
+//! The pure decision of one follow tick (book: "The follow algorithm", steps 2 and 3).
 //!
 //! [`validate`] checks the source's status against canonical L1 and what we already applied;
 //! [`decide`] compares its safe head with the local chain and says what the engine owner should
@@ -40,9 +40,9 @@ pub struct L1Verdict {
     pub current_l1: bool,
 }
 
-/// What we already applied, for the per-field checks.
+/// What we applied before this tick, for the per-field checks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Applied {
+pub struct Prior {
     /// Local finalized head.
     pub finalized: Option<L2BlockRef>,
     /// Published `current_l1`.
@@ -162,7 +162,7 @@ pub fn validate(
     status: &SyncStatus,
     refs: &L1Refs,
     l1: &L1Verdict,
-    applied: &Applied,
+    applied: &Prior,
 ) -> Result<Update, Rejection> {
     let safe = known_l2(status.safe_l2);
     let finalized = known_l2(status.finalized_l2);
@@ -348,6 +348,12 @@ pub fn decide(update: &Update, local: &Local) -> Outcome {
             }
         }
     }
+    // `current_l1` goes with a safe head: published when this update's safe head is applied
+    // (a target), or now when it is the safe head we already have.
+    let safe_is_ours = update.safe.is_some_and(|s| heads.safe.is_some_and(|l| l.hash == s.hash));
+    if d.safe.is_none() && !safe_is_ours {
+        d.current_l1 = None;
+    }
     // Step 5: the source's unsafe head is a proposal, taken only on top of our own chain.
     if local.follow_unsafe
         && local.unsafe_descends
@@ -439,7 +445,7 @@ mod tests {
     #[test]
     fn valid_update_keeps_every_field() {
         let s = status(Some(l2(1, 20)), Some(l2(1, 10)), Some(l1(5)));
-        let u = validate(&s, &L1Refs::of(&s), &ALL_CANONICAL, &Applied::default()).unwrap();
+        let u = validate(&s, &L1Refs::of(&s), &ALL_CANONICAL, &Prior::default()).unwrap();
         assert_eq!(u.safe, Some(l2(1, 20)));
         assert_eq!(u.finalized, Some(l2(1, 10)));
         assert_eq!(u.current_l1, Some(l1(5)));
@@ -450,7 +456,7 @@ mod tests {
     fn finalized_above_safe_drops_everything() {
         let s = status(Some(l2(1, 10)), Some(l2(1, 11)), Some(l1(5)));
         assert_eq!(
-            validate(&s, &L1Refs::of(&s), &ALL_CANONICAL, &Applied::default()),
+            validate(&s, &L1Refs::of(&s), &ALL_CANONICAL, &Prior::default()),
             Err(Rejection::FinalizedAboveSafe { finalized: 11, safe: 10 })
         );
     }
@@ -474,7 +480,7 @@ mod tests {
             ),
         ];
         for (verdict, rejection) in cases {
-            assert_eq!(validate(&s, &refs, &verdict, &Applied::default()), Err(rejection));
+            assert_eq!(validate(&s, &refs, &verdict, &Prior::default()), Err(rejection));
         }
     }
 
@@ -485,7 +491,7 @@ mod tests {
         assert_eq!(refs.finalized_origin, None);
         assert_eq!(refs.current_l1, None);
         let verdict = L1Verdict { safe_origin: true, finalized_origin: false, current_l1: false };
-        let u = validate(&s, &refs, &verdict, &Applied::default()).unwrap();
+        let u = validate(&s, &refs, &verdict, &Prior::default()).unwrap();
         assert_eq!(u.finalized, None);
         assert_eq!(u.current_l1, None);
         assert_eq!(u.dropped, vec![Dropped::FinalizedUnknown]);
@@ -494,7 +500,7 @@ mod tests {
     #[test]
     fn finalized_backwards_drops_only_finalized() {
         let s = status(Some(l2(1, 20)), Some(l2(1, 8)), Some(l1(5)));
-        let prior = Applied { finalized: Some(l2(1, 9)), current_l1: Some(l1(4)) };
+        let prior = Prior { finalized: Some(l2(1, 9)), current_l1: Some(l1(4)) };
         let u = validate(&s, &L1Refs::of(&s), &ALL_CANONICAL, &prior).unwrap();
         assert_eq!(u.safe, Some(l2(1, 20)));
         assert_eq!(u.finalized, None);
@@ -505,7 +511,7 @@ mod tests {
     #[test]
     fn finalized_unchanged_is_nothing_to_do() {
         let s = status(Some(l2(1, 20)), Some(l2(1, 9)), None);
-        let prior = Applied { finalized: Some(l2(1, 9)), current_l1: None };
+        let prior = Prior { finalized: Some(l2(1, 9)), current_l1: None };
         let u = validate(&s, &L1Refs::of(&s), &ALL_CANONICAL, &prior).unwrap();
         assert_eq!((u.finalized, u.dropped.len()), (None, 0));
     }
@@ -513,7 +519,7 @@ mod tests {
     #[test]
     fn finalized_conflicting_with_ours_drops_everything() {
         let s = status(Some(l2(1, 20)), Some(l2(2, 9)), None);
-        let prior = Applied { finalized: Some(l2(1, 9)), current_l1: None };
+        let prior = Prior { finalized: Some(l2(1, 9)), current_l1: None };
         assert_eq!(
             validate(&s, &L1Refs::of(&s), &ALL_CANONICAL, &prior),
             Err(Rejection::FinalizedConflict { source_finalized: l2(2, 9).id() })
@@ -538,7 +544,7 @@ mod tests {
     #[test]
     fn current_l1_backwards_drops_only_current_l1() {
         let s = status(Some(l2(1, 20)), Some(l2(1, 10)), Some(l1(3)));
-        let prior = Applied { finalized: None, current_l1: Some(l1(4)) };
+        let prior = Prior { finalized: None, current_l1: Some(l1(4)) };
         let u = validate(&s, &L1Refs::of(&s), &ALL_CANONICAL, &prior).unwrap();
         assert_eq!(u.safe, Some(l2(1, 20)));
         assert_eq!(u.finalized, Some(l2(1, 10)));
@@ -627,14 +633,27 @@ mod tests {
     }
 
     #[test]
-    fn no_safe_head_still_carries_finalized_and_current_l1() {
+    fn no_safe_head_carries_finalized_but_not_current_l1() {
         let u = Update { finalized: Some(l2(1, 3)), current_l1: Some(l1(7)), ..Default::default() };
         let d = applied(decide(&u, &local(heads(10, 5, 2), AtSafe::NotFound)));
         assert_eq!(d.case, Case::NoSafe);
         assert_eq!(
             (d.head, d.safe, d.finalized, d.current_l1),
-            (None, None, Some(l2(1, 3)), Some(l1(7)))
+            (None, None, Some(l2(1, 3)), None),
+            "current_l1 is published only with the safe head of its update"
         );
+    }
+
+    #[test]
+    fn current_l1_goes_with_a_safe_target_or_our_own_safe_head() {
+        let with =
+            |n: u64| Update { safe: Some(l2(1, n)), current_l1: Some(l1(7)), ..Default::default() };
+        let d = applied(decide(&with(8), &local(heads(10, 5, 2), AtSafe::Found(l2(1, 8)))));
+        assert_eq!((d.safe, d.current_l1), (Some(l2(1, 8)), Some(l1(7))), "consolidate");
+        let d = applied(decide(&with(5), &local(heads(10, 5, 2), AtSafe::Found(l2(1, 5)))));
+        assert_eq!((d.case, d.current_l1), (Case::SourceBehind, Some(l1(7))), "our safe head");
+        let d = applied(decide(&with(4), &local(heads(10, 5, 2), AtSafe::Found(l2(1, 4)))));
+        assert_eq!((d.case, d.current_l1), (Case::SourceBehind, None), "below our safe head");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The follow task: polls the source each interval, checks the answer against L1, decides, and
-//! hands the decision to the engine owner (DESIGN.md "Follow algorithm").
+//! hands the decision to the engine owner (book: follow, "One tick").
 
 use super::decide::{self, AtSafe, Case, L1Refs, L1Verdict, Local, Outcome, Rejection};
 use crate::{
@@ -7,11 +7,10 @@ use crate::{
     owner::EngineOwnerHandle,
     source::{FollowSource, NoSourceEl, SourceEl, L1},
     view::View,
-    Chain, ChainError, Heads,
+    ApplyError, Chain, ChainError,
 };
-use alloy_primitives::B256;
 use light_cl_protocol::{BlockID, L2BlockRef};
-use light_cl_rpc::{ElError, L2Block, SourceError};
+use light_cl_rpc::{ElError, SourceError};
 use std::{future::Future, time::Duration};
 use tokio::{
     sync::watch,
@@ -27,6 +26,9 @@ pub const DEFAULT_MAX_BLOCKS_PER_TICK: u64 = 64;
 /// Ticks the engine may stay SYNCING on one target before blocks are fetched from the source's
 /// execution RPC (devp2p gets that long first).
 pub const SYNCING_TICKS_BEFORE_FETCH: u32 = 2;
+/// Ticks in a row in which the source's safe head moved and ours did not before the follow task
+/// warns (and again every that many ticks).
+pub const SAFE_STALL_TICKS: u32 = 5;
 
 /// Settings of the follow task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +53,39 @@ impl FollowConfig {
             max_blocks_per_tick: DEFAULT_MAX_BLOCKS_PER_TICK,
         }
     }
+
+    /// Checks that every setting can run: a zero interval or bound would stop the task.
+    pub fn validate(&self) -> Result<(), FollowConfigError> {
+        if self.interval.is_zero() {
+            return Err(FollowConfigError::Zero("interval"));
+        }
+        if self.max_ancestry_walk == 0 {
+            return Err(FollowConfigError::Zero("max_ancestry_walk"));
+        }
+        if self.max_blocks_per_tick == 0 {
+            return Err(FollowConfigError::Zero("max_blocks_per_tick"));
+        }
+        Ok(())
+    }
+}
+
+/// A follow setting that cannot run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FollowConfigError {
+    /// A setting that must be above zero is zero.
+    #[error("the follow task's {0} must be above zero")]
+    Zero(&'static str),
+}
+
+/// Why the follow task ended other than by being told to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FollowExit {
+    /// Its settings cannot run.
+    #[error(transparent)]
+    Config(#[from] FollowConfigError),
+    /// The engine owner stopped: nothing can be applied any more.
+    #[error("the engine owner stopped")]
+    OwnerStopped,
 }
 
 /// What one tick did.
@@ -73,6 +108,13 @@ pub enum Skipped {
     /// L1 failed.
     #[error("L1: {0}")]
     L1(#[from] ElError),
+    /// The source names an L1 block above our L1 RPC's head: not known here yet (a verifier
+    /// source with no confirmation depth, a lagging or load-balanced L1 RPC). Not a lie.
+    #[error("L1 block {number} is above our L1 RPC's head")]
+    L1Behind {
+        /// The L1 block number the source named.
+        number: u64,
+    },
     /// Reading the local chain failed.
     #[error("local chain: {0}")]
     Chain(#[from] ChainError),
@@ -87,6 +129,7 @@ impl Skipped {
         match self {
             Self::Source(e) => e.kind(),
             Self::L1(_) => "l1",
+            Self::L1Behind { .. } => "l1_behind",
             Self::Chain(_) => "chain",
             Self::OwnerStopped => "owner_stopped",
         }
@@ -96,25 +139,28 @@ impl Skipped {
 /// Polls the follow source and feeds the engine owner.
 #[derive(Debug)]
 pub struct FollowTask<S, L, C, E = NoSourceEl> {
-    source: S,
-    l1: L,
-    chain: C,
-    engine: EngineOwnerHandle,
-    view: View,
-    config: FollowConfig,
-    source_el: Option<E>,
+    pub(super) source: S,
+    pub(super) l1: L,
+    pub(super) chain: C,
+    pub(super) engine: EngineOwnerHandle,
+    pub(super) view: View,
+    pub(super) config: FollowConfig,
+    pub(super) source_el: E,
     /// Consecutive ticks with a head target pending and our canonical head not moving.
-    stalled_ticks: u32,
+    pub(super) stalled_ticks: u32,
     /// Our canonical head at the last tick.
-    last_head: Option<L2BlockRef>,
+    pub(super) last_head: Option<L2BlockRef>,
     /// Whether L1 was seen to hold the rollup config's genesis L1 block.
-    l1_verified: bool,
+    pub(super) l1_verified: bool,
     /// The last block inserted from the source's execution RPC towards that target: the engine
     /// keeps it (not canonical yet), so the next tick continues after it.
-    inserted_tip: Option<L2BlockRef>,
+    pub(super) inserted_tip: Option<L2BlockRef>,
     /// Whether the last applied update left our safe and unsafe heads at or above the source's
     /// safe head (the sequencer's gate).
-    ready: watch::Sender<bool>,
+    pub(super) ready: watch::Sender<bool>,
+    /// The source's safe number and ours at the last applied tick, and for how many ticks in a
+    /// row the source's moved while ours did not.
+    pub(super) safe_progress: (u64, u64, u32),
 }
 
 impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
@@ -134,20 +180,21 @@ impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
             engine,
             view,
             config,
-            source_el: None,
+            source_el: NoSourceEl,
             stalled_ticks: 0,
             last_head: None,
             l1_verified: false,
             inserted_tip: None,
             ready: watch::channel(false).0,
+            safe_progress: (0, 0, 0),
         }
     }
 }
 
-impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
+impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
     /// Also reads whole blocks from the source's execution RPC: to check that an unsafe head
     /// descends from ours, and to insert blocks when no devp2p peer serves them.
-    pub fn with_source_el<E2: SourceEl>(self, source_el: E2) -> FollowTask<S, L, C, E2> {
+    pub fn with_source_el<E: SourceEl>(self, source_el: E) -> FollowTask<S, L, C, E> {
         FollowTask {
             source: self.source,
             l1: self.l1,
@@ -155,15 +202,18 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
             engine: self.engine,
             view: self.view,
             config: self.config,
-            source_el: Some(source_el),
+            source_el,
             stalled_ticks: 0,
             last_head: None,
             l1_verified: false,
             inserted_tip: None,
             ready: self.ready,
+            safe_progress: (0, 0, 0),
         }
     }
+}
 
+impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
     /// Becomes `true` once an update was applied with our safe and unsafe heads at or above the
     /// source's safe head (in this run: a database's old labels do not count), and `false` again
     /// while an update leaves us behind it or syncing. Skipped ticks and refused updates leave it
@@ -173,8 +223,10 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
     }
 
     /// Ticks every interval until `shutdown` resolves. A tick runs to its end before the next
-    /// starts, so there is never more than one poll in flight.
-    pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
+    /// starts, so there is never more than one poll in flight. Ends with an error when it cannot
+    /// go on (settings that cannot run, the engine owner gone).
+    pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> Result<(), FollowExit> {
+        self.config.validate()?;
         info!(target: "light_cl::follow", interval = ?self.config.interval, follow_unsafe = self.config.follow_unsafe, "following source");
         let mut interval = tokio::time::interval(self.config.interval);
         interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -189,13 +241,14 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
                 _ = &mut shutdown => break,
                 outcome = self.tick() => {
                     if let TickOutcome::Skipped(Skipped::OwnerStopped) = outcome {
-                        warn!(target: "light_cl::follow", "engine owner stopped; follow task ends");
-                        return;
+                        error!(target: "light_cl::follow", "engine owner stopped; follow task ends");
+                        return Err(FollowExit::OwnerStopped);
                     }
                 }
             }
         }
         info!(target: "light_cl::follow", "follow task stopped");
+        Ok(())
     }
 
     /// One poll: fetch, validate against L1, decide, apply.
@@ -204,7 +257,11 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
             Ok(outcome) => outcome,
             Err(skipped) => {
                 metrics::poll_failed(skipped.kind());
-                warn!(target: "light_cl::follow", reason = %skipped, "tick skipped");
+                if let Skipped::L1Behind { .. } = skipped {
+                    debug!(target: "light_cl::follow", reason = %skipped, "tick skipped: L1 not there yet");
+                } else {
+                    warn!(target: "light_cl::follow", reason = %skipped, "tick skipped");
+                }
                 TickOutcome::Skipped(skipped)
             }
         };
@@ -217,28 +274,12 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
 
     async fn try_tick(&mut self) -> Result<TickOutcome, Skipped> {
         metrics::poll();
+        // L1 first: our own view of it is served whatever the source does.
+        self.poll_l1().await?;
         let started = Instant::now();
         let status = self.source.sync_status().await;
         metrics::poll_latency(started.elapsed());
         let status = status?;
-
-        // Once: the L1 RPC must be this chain's L1.
-        if !self.l1_verified {
-            let genesis = self.view.genesis_l2().l1_origin;
-            match self.l1.block_ref_by_number(genesis.number).await? {
-                Some(b) if b.hash == genesis.hash => self.l1_verified = true,
-                other => {
-                    error!(target: "light_cl::follow", expected = %genesis.hash, number = genesis.number, found = ?other.map(|b| b.hash), "the L1 RPC does not hold this chain's genesis L1 block: wrong --rollup.l1-rpc?");
-                    return Err(Skipped::L1(ElError::Mismatch {
-                        asked: format!("genesis L1 block {} at {}", genesis.hash, genesis.number),
-                        got: other.map_or_else(|| "nothing".into(), |b| b.hash.to_string()),
-                    }));
-                }
-            }
-        }
-        // Our own view of L1 for the served status.
-        let l1_heads = self.l1.heads().await?;
-        self.view.set_l1(&l1_heads);
 
         let refs = L1Refs::of(&status);
         let verdict = L1Verdict {
@@ -251,7 +292,7 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
             heads.finalized = Some(self.view.genesis_l2());
         }
         let published = self.view.get();
-        let applied = decide::Applied {
+        let applied = decide::Prior {
             finalized: heads.finalized,
             current_l1: (!published.current_l1.is_unknown()).then_some(published.current_l1),
         };
@@ -314,8 +355,8 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
         // A new head target must keep our finalized block. The source's execution RPC, when
         // known, tells whether its chain still has it.
         if matches!(decision.case, Case::ElBehind | Case::Reorg) {
-            if let (Some(el), Some(finalized)) = (&self.source_el, heads.finalized) {
-                if let Ok(Some(theirs)) = el.block_by_number(finalized.number).await {
+            if let Some(finalized) = heads.finalized {
+                if let Ok(Some(theirs)) = self.source_el.block_by_number(finalized.number).await {
                     if theirs.hash != finalized.hash {
                         return Ok(TickOutcome::Refused(Rejection::ReorgBelowFinalized {
                             source_safe: decision.safe.map_or(BlockID::default(), |s| s.id()),
@@ -329,8 +370,12 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
             info!(target: "light_cl::follow", case = decision.case.label(), safe = ?update.safe.map(|s| (s.number, s.hash)), local_unsafe = local.heads.unsafe_head.number, "follow decision");
         }
         metrics::case(decision.case.label());
-        let applied = self.engine.follow(decision).await.map_err(|_| Skipped::OwnerStopped)?;
+        let applied = self.engine.follow(decision).await.map_err(|e| match e {
+            ApplyError::Chain(e) => Skipped::Chain(e),
+            ApplyError::Stopped => Skipped::OwnerStopped,
+        })?;
         if let Some(s) = update.safe {
+            self.watch_safe_progress(s.number, applied.heads.safe.map_or(0, |l| l.number));
             let local_safe = applied.heads.safe.map_or(0, |l| l.number);
             metrics::safe_lag(s.number.saturating_sub(local_safe));
             let ready = !applied.syncing()
@@ -342,169 +387,54 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
         Ok(TickOutcome::Applied(decision.case))
     }
 
-    /// When the engine stays SYNCING (a head target pending while our canonical head does not
-    /// move), fetches the missing blocks from the source's execution RPC (bounded per tick) and
-    /// inserts them through the engine owner.
-    async fn catch_up(&mut self, applied: crate::Applied) -> Result<(), Skipped> {
-        let head = applied.heads.unsafe_head;
-        let Some(target) = applied.head_target else {
-            self.stalled_ticks = 0;
-            self.inserted_tip = None;
-            return Ok(());
-        };
-        // Counted whatever the target: a target that moves every tick (the source's unsafe
-        // head) must not keep the fetch from starting.
-        if self.last_head.is_some_and(|h| h.number < head.number) {
-            self.stalled_ticks = 0;
-        } else {
-            self.stalled_ticks += 1;
-        }
-        self.last_head = Some(head);
-        let Some(el) = &self.source_el else { return Ok(()) };
-        if self.stalled_ticks < SYNCING_TICKS_BEFORE_FETCH {
-            return Ok(());
-        }
-        let from = match self.inserted_tip {
-            Some(tip) if tip.number < target.number => tip,
-            _ => head,
-        };
-        let blocks = match self.missing_blocks(el, target, from).await {
-            Ok(blocks) => blocks,
-            Err(reason) => {
-                // Start over from our canonical chain next time.
-                self.inserted_tip = None;
-                metrics::catch_up_failed();
-                warn!(target: "light_cl::follow", %reason, target = target.number, "cannot fetch missing blocks from the source's execution RPC");
-                return Ok(());
+    /// Checks once that the L1 RPC holds this chain's genesis L1 block, then publishes L1's
+    /// heads to the view.
+    async fn poll_l1(&mut self) -> Result<(), Skipped> {
+        // Once: the L1 RPC must be this chain's L1.
+        if !self.l1_verified {
+            let genesis = self.view.genesis_l2().l1_origin;
+            match self.l1.block_ref_by_number(genesis.number).await? {
+                Some(b) if b.hash == genesis.hash => self.l1_verified = true,
+                other => {
+                    error!(target: "light_cl::follow", expected = %genesis.hash, number = genesis.number, found = ?other.map(|b| b.hash), "the L1 RPC does not hold this chain's genesis L1 block: wrong --rollup.l1-rpc?");
+                    return Err(Skipped::L1(ElError::Mismatch {
+                        asked: format!("genesis L1 block {} at {}", genesis.hash, genesis.number),
+                        got: other.map_or_else(|| "nothing".into(), |b| b.hash.to_string()),
+                    }));
+                }
             }
-        };
-        let Some(last) = blocks.last() else { return Ok(()) };
-        let (first, last_number, count) = (blocks[0].number, last.number, blocks.len());
-        let tips: Vec<L2BlockRef> = blocks
-            .iter()
-            .map(|b| L2BlockRef {
-                hash: b.hash,
-                number: b.number,
-                parent_hash: b.parent_hash,
-                ..Default::default()
-            })
-            .collect();
-        let taken = self.engine.insert(blocks).await.map_err(|_| Skipped::OwnerStopped)?;
-        self.inserted_tip = taken.checked_sub(1).map(|i| tips[i]);
-        info!(target: "light_cl::follow", first, last = last_number, taken, of = count, target = target.number, "inserted blocks from the source's execution RPC");
+        }
+        // Our own view of L1 for the served status.
+        let l1_heads = self.l1.heads().await?;
+        self.view.set_l1(&l1_heads);
         Ok(())
     }
 
-    /// The blocks of the source's chain after `from` towards `target`, parents first, at most
-    /// `max_blocks_per_tick`. When `from` is not on the source's chain (our head on a stale
-    /// branch, or a target on another branch), they start after the highest block both chains
-    /// share, searched back from `from` as far as `max_blocks_per_tick`.
-    async fn missing_blocks(
-        &self,
-        el: &E,
-        target: L2BlockRef,
-        from: L2BlockRef,
-    ) -> Result<Vec<L2Block>, String> {
-        let max = self.config.max_blocks_per_tick.max(1);
-        let fetch = |number: u64| async move {
-            el.block_by_number(number)
-                .await
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("the source's execution RPC has no block {number}"))
-        };
-        // The highest block at or below `from` (and below the target) that the source has too.
-        let mut base = L2BlockRef { hash: from.hash, number: from.number, ..Default::default() };
-        if base.number >= target.number {
-            let below = target.number.saturating_sub(1);
-            base = match self.chain.block_ref_by_number(below).await {
-                Ok(Some(b)) => b,
-                Ok(None) => return Err(format!("no local block {below}")),
-                Err(e) => return Err(e.to_string()),
-            };
-        }
-        let lowest = base.number.saturating_sub(max);
-        loop {
-            if fetch(base.number).await?.hash == base.hash {
-                break;
-            }
-            if base.number <= lowest || base.number == 0 {
-                return Err(format!("our chain and the source's share no block above {lowest}"));
-            }
-            base = match self.chain.block_ref_by_number(base.number - 1).await {
-                Ok(Some(b)) => b,
-                Ok(None) => return Err(format!("no local block {}", base.number - 1)),
-                Err(e) => return Err(e.to_string()),
-            };
-        }
-        // Forward from there: every block links to the one before, and the block at the
-        // target's number is the target.
-        let mut blocks = Vec::new();
-        let mut parent = base.hash;
-        for number in base.number + 1..=target.number.min(base.number + max) {
-            let block = fetch(number).await?;
-            if block.parent_hash != parent {
-                return Err(format!(
-                    "the source's execution RPC changed its chain at block {number}"
-                ));
-            }
-            if number == target.number && block.hash != target.hash {
-                return Err(format!(
-                    "block {number} of the source's execution RPC is {} but the target is {}",
-                    block.hash, target.hash
-                ));
-            }
-            parent = block.hash;
-            blocks.push(block);
-        }
-        Ok(blocks)
-    }
-
     /// Whether canonical L1 has `id.hash` at `id.number`; `true` when there is nothing to check.
-    async fn is_canonical_l1(&self, id: Option<BlockID>) -> Result<bool, ElError> {
+    /// A number our L1 has no block at yet skips the tick: that is not a conflict.
+    async fn is_canonical_l1(&self, id: Option<BlockID>) -> Result<bool, Skipped> {
         let Some(id) = id else { return Ok(true) };
-        Ok(self.l1.block_ref_by_number(id.number).await?.is_some_and(|b| b.hash == id.hash))
+        match self.l1.block_ref_by_number(id.number).await? {
+            Some(b) => Ok(b.hash == id.hash),
+            None => Err(Skipped::L1Behind { number: id.number }),
+        }
     }
 
-    /// Whether the unsafe head `u` has our head as an ancestor, through blocks known locally or
-    /// read from the source's execution RPC.
-    async fn descends(&self, u: L2BlockRef, heads: &Heads) -> bool {
-        let head = heads.unsafe_head;
-        if u.number <= head.number || u.number - head.number > self.config.max_ancestry_walk {
-            return false;
-        }
-        // `u` itself may still be unknown locally: its parent hash comes with the proposal, or,
-        // when the source's execution RPC is known, from the block itself.
-        let mut cursor = match self.source_el_block(u.hash).await {
-            Some(b) if b.number == u.number => b,
-            Some(_) => return false,
-            None => u,
+    /// Counts the ticks in which the source's safe head moved and ours did not, and warns when
+    /// that goes on for [`SAFE_STALL_TICKS`].
+    fn watch_safe_progress(&mut self, source: u64, local: u64) {
+        let (last_source, last_local, stalled) = self.safe_progress;
+        let stalled = if local != last_local || local >= source {
+            0
+        } else if source > last_source {
+            stalled + 1
+        } else {
+            stalled
         };
-        while cursor.number > head.number + 1 {
-            let parent = cursor.parent_hash;
-            let next = match self.chain.block_ref_by_hash(parent).await {
-                Ok(Some(b)) => b,
-                _ => match self.source_el_block(parent).await {
-                    Some(b) => b,
-                    None => return false,
-                },
-            };
-            // Numbers must go down one by one: no answer can keep the walk going.
-            if next.number + 1 != cursor.number {
-                return false;
-            }
-            cursor = next;
+        self.safe_progress = (source, local, stalled);
+        metrics::safe_stalled_ticks(stalled);
+        if stalled > 0 && stalled % SAFE_STALL_TICKS == 0 {
+            warn!(target: "light_cl::follow", ticks = stalled, source_safe = source, local_safe = local, "the source's safe head keeps moving but ours does not");
         }
-        cursor.parent_hash == head.hash
-    }
-
-    /// The number and parent of block `hash`, from the source's execution RPC.
-    async fn source_el_block(&self, hash: B256) -> Option<L2BlockRef> {
-        let block = self.source_el.as_ref()?.block_by_hash(hash).await.ok()??;
-        Some(L2BlockRef {
-            hash: block.hash,
-            number: block.number,
-            parent_hash: block.parent_hash,
-            ..Default::default()
-        })
     }
 }

@@ -106,7 +106,7 @@ pub enum AttributesError {
 ///
 /// `parent_system_config` is the system config of `parent` (from the rollup config at genesis,
 /// else [`SystemConfig::from_l2_block`]); `receipts` are the origin's receipts, read only when
-/// the origin starts a new epoch. The fields, as DESIGN.md "Sequencing" lists them:
+/// the origin starts a new epoch. The fields, as the book's "Sequencing protocol" lists them:
 /// - `timestamp` = parent + block time; `prevRandao` = the origin's mix hash; fee recipient the
 ///   SequencerFeeVault; `withdrawals` `[]` from Canyon; `parentBeaconBlockRoot` the origin's
 ///   (zero when absent) from Ecotone;

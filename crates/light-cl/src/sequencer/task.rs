@@ -1,5 +1,6 @@
 //! The sequencer task: each slot, attributes for the next block → the engine owner builds, seals
-//! and inserts it → the block is published (DESIGN.md "Sequencing").
+//! and inserts it → the block is published (book: "Running a light-CL sequencer" and
+//! "Sequencing protocol").
 
 use super::{
     attributes::{prepare_attributes, validate_attributes, AttributesError},
@@ -89,6 +90,7 @@ impl SequenceError {
                     | AttributesError::InteropUnsupported(_)
                     | AttributesError::PreRegolith(_)
             ) | Self::Invalid(_)
+                | Self::Build(BuildError::UnsupportedFork { .. })
         )
     }
 
@@ -102,6 +104,7 @@ impl SequenceError {
             Self::ParentConfig(_) => "parent_config",
             Self::Build(BuildError::Syncing) => "syncing",
             Self::Build(BuildError::HeadMoved { .. }) => "head_moved",
+            Self::Build(BuildError::UnsupportedFork { .. }) => "unsupported_fork",
             Self::Build(_) => "build",
             Self::Chain(_) => "chain",
         }
@@ -195,20 +198,32 @@ pub struct Sequencer<S, C> {
     waiting_for: Option<&'static str>,
 }
 
+/// What a [`Sequencer`] builds with.
+#[derive(Debug)]
+pub struct SequencerDeps<S, C> {
+    /// L1, for origins, deposits and system config updates.
+    pub l1: S,
+    /// The local chain, for the parent's system config.
+    pub chain: C,
+    /// The engine owner, which builds each block.
+    pub owner: EngineOwnerHandle,
+    /// The rollup config.
+    pub config: Arc<RollupConfig>,
+    /// L1's blob fee schedule, for the L1 info deposit.
+    pub blob_schedule: L1BlobSchedule,
+    /// The sequencer's settings.
+    pub settings: SequencerConfig,
+    /// The follow task's gate ([`crate::FollowTask::ready`]).
+    pub ready: watch::Receiver<bool>,
+    /// Where each sealed block is published.
+    pub publishers: Vec<PayloadPublisher>,
+}
+
 impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
-    /// A sequencer reading `l1` and `chain`, building through `owner`, gated by the follow
-    /// task's `ready` ([`crate::FollowTask::ready`]), and its handle.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        l1: S,
-        chain: C,
-        owner: EngineOwnerHandle,
-        config: Arc<RollupConfig>,
-        blob_schedule: L1BlobSchedule,
-        settings: SequencerConfig,
-        ready: watch::Receiver<bool>,
-        publishers: Vec<PayloadPublisher>,
-    ) -> (Self, SequencerHandle) {
+    /// A sequencer over `deps`, and its handle.
+    pub fn new(deps: SequencerDeps<S, C>) -> (Self, SequencerHandle) {
+        let SequencerDeps { l1, chain, owner, config, blob_schedule, settings, ready, publishers } =
+            deps;
         let (control_tx, control) = mpsc::channel(4);
         let (active, active_rx) = watch::channel(settings.start_active);
         metrics::sequencer_active(settings.start_active);
