@@ -43,6 +43,7 @@ pub enum Fault {
 #[derive(Debug, Default)]
 struct State {
     fault: Option<Fault>,
+    peers_silent: bool,
     script: std::collections::VecDeque<Option<Fault>>,
     known: HashMap<B256, L2BlockRef>,
     canonical: Vec<L2BlockRef>,
@@ -113,6 +114,11 @@ impl MemEngine {
     /// Answers the next forkchoice updates, one each, as `script` says (`None`: normally).
     pub fn script(&self, script: impl IntoIterator<Item = Option<Fault>>) {
         self.state.lock().unwrap().script.extend(script);
+    }
+
+    /// Peers answer no header requests (none connected, or none has the blocks).
+    pub fn silence_peers(&self, silent: bool) {
+        self.state.lock().unwrap().peers_silent = silent;
     }
 
     /// Makes every chain read fail.
@@ -327,6 +333,25 @@ impl Chain for MemEngine {
         hash: B256,
     ) -> Result<Option<(alloy_consensus::Header, Option<OpTxEnvelope>)>, ChainError> {
         Ok(self.state.lock().unwrap().headers.get(&hash).cloned())
+    }
+
+    /// Peers serve every block this engine knows (what devp2p delivered), walking parents.
+    async fn peer_headers(&self, hash: B256, limit: u64) -> Result<Vec<L2BlockRef>, ChainError> {
+        let s = self.state.lock().unwrap();
+        let mut headers = Vec::new();
+        if s.peers_silent {
+            return Ok(headers);
+        }
+        let mut cursor = hash;
+        while (headers.len() as u64) < limit {
+            let Some(b) = s.known.get(&cursor) else { break };
+            headers.push(*b);
+            if b.number == 0 {
+                break;
+            }
+            cursor = b.parent_hash;
+        }
+        Ok(headers)
     }
 
     async fn heads(&self) -> Result<Heads, ChainError> {

@@ -28,6 +28,8 @@ pub enum Reply {
     Chunked(Vec<Bytes>),
     /// The same answer, after a delay.
     Delayed(Duration, Box<Reply>),
+    /// HTTP 307 to this URL (a redirect that keeps the method and body).
+    Redirect(String),
 }
 
 /// Answers a request, given its method and params.
@@ -132,6 +134,13 @@ async fn answer(req: Request<Incoming>, handler: Handler) -> Result<Response<Bod
                 ))
             }
             Reply::Raw(status, content_type, body) => return Ok(raw(status, content_type, body)),
+            Reply::Redirect(location) => {
+                return Ok(Response::builder()
+                    .status(307)
+                    .header("location", location)
+                    .body(Full::new(Bytes::new()).boxed())
+                    .expect("valid response"))
+            }
             Reply::Chunked(chunks) => {
                 let frames = futures::stream::iter(
                     chunks.into_iter().map(|c| Ok::<_, Infallible>(Frame::data(c))),

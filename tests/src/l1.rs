@@ -6,7 +6,10 @@ use alloy_primitives::{B256, U256};
 use alloy_rpc_types_eth::{Block, BlockTransactions};
 use light_cl_protocol::L1BlockRef;
 use serde_json::Value;
-use std::sync::{Arc, Mutex};
+use std::sync::{
+    atomic::{AtomicU64, Ordering},
+    Arc, Mutex,
+};
 
 /// L1 seconds per block.
 pub const L1_BLOCK_TIME: u64 = 12;
@@ -16,6 +19,7 @@ pub struct ScriptedL1 {
     /// The server; stop it to take L1 down.
     pub server: RpcServer,
     chain: Arc<Mutex<Vec<Header>>>,
+    head_polls: Arc<AtomicU64>,
 }
 
 impl ScriptedL1 {
@@ -23,12 +27,31 @@ impl ScriptedL1 {
     pub async fn start(len: u64) -> Self {
         let chain = Arc::new(Mutex::new(Vec::new()));
         extend(&mut chain.lock().unwrap(), len, 0);
-        let served = chain.clone();
+        let (served, head_polls) = (chain.clone(), Arc::new(AtomicU64::new(0)));
+        let counted = head_polls.clone();
         let server = RpcServer::start(Arc::new(move |method, params| {
+            if params.get(0).and_then(Value::as_str) == Some("latest") {
+                counted.fetch_add(1, Ordering::SeqCst);
+            }
             answer(&served.lock().unwrap(), method, params)
         }))
         .await;
-        Self { server, chain }
+        Self { server, chain, head_polls }
+    }
+
+    /// Requests for the `latest` block so far: a light CL asks once per follow tick.
+    pub fn head_polls(&self) -> u64 {
+        self.head_polls.load(Ordering::SeqCst)
+    }
+
+    /// Waits until `n` more `latest` requests arrived (a follower's ticks), at most `patience`.
+    pub async fn wait_head_polls(&self, n: u64, patience: std::time::Duration) {
+        let target = self.head_polls() + n;
+        let deadline = tokio::time::Instant::now() + patience;
+        while self.head_polls() < target {
+            assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {n} L1 polls");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     }
 
     /// The canonical block at `number`.

@@ -93,7 +93,7 @@ impl Rig {
         let mut source_config = SourceConfig::new(source.server.url());
         source_config.timeout = SOURCE_TIMEOUT;
         let source_client = SourceClient::new(source_config).expect("source client");
-        let l1_client = L1Client::new(l1.server.url(), Duration::from_secs(2));
+        let l1_client = L1Client::new(l1.server.url(), Duration::from_secs(2)).expect("L1 client");
         let follow = FollowTask::new(
             source_client,
             l1_client,

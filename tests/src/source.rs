@@ -2,7 +2,10 @@
 
 use crate::http::{Reply, RpcServer};
 use light_cl_protocol::{RollupConfig, SyncStatus};
-use std::sync::{Arc, Mutex};
+use std::sync::{
+    atomic::{AtomicU64, Ordering},
+    Arc, Mutex,
+};
 
 /// Answers `optimism_syncStatus` with whatever was last set, and `optimism_rollupConfig` once a
 /// config is set.
@@ -11,6 +14,7 @@ pub struct ScriptedSource {
     pub server: RpcServer,
     reply: Arc<Mutex<Reply>>,
     config: Arc<Mutex<Option<RollupConfig>>>,
+    polls: Arc<AtomicU64>,
 }
 
 impl ScriptedSource {
@@ -18,9 +22,13 @@ impl ScriptedSource {
     pub async fn start(status: SyncStatus) -> Self {
         let reply = Arc::new(Mutex::new(Reply::Result(serde_json::to_value(status).unwrap())));
         let config = Arc::new(Mutex::new(None::<RollupConfig>));
-        let (served, served_config) = (reply.clone(), config.clone());
+        let polls = Arc::new(AtomicU64::new(0));
+        let (served, served_config, counted) = (reply.clone(), config.clone(), polls.clone());
         let server = RpcServer::start(Arc::new(move |method, _| match method {
-            "optimism_syncStatus" => served.lock().unwrap().clone(),
+            "optimism_syncStatus" => {
+                counted.fetch_add(1, Ordering::SeqCst);
+                served.lock().unwrap().clone()
+            }
             "optimism_rollupConfig" => match &*served_config.lock().unwrap() {
                 Some(c) => Reply::Result(serde_json::to_value(c).unwrap()),
                 None => Reply::Error(-32000, "rollup config not available".into()),
@@ -28,7 +36,23 @@ impl ScriptedSource {
             other => Reply::Error(-32601, format!("method {other} not found")),
         }))
         .await;
-        Self { server, reply, config }
+        Self { server, reply, config, polls }
+    }
+
+    /// How many `optimism_syncStatus` requests arrived so far.
+    pub fn polls(&self) -> u64 {
+        self.polls.load(Ordering::SeqCst)
+    }
+
+    /// Waits until `n` more `optimism_syncStatus` requests arrived (the follower completed
+    /// `n - 1` ticks after the one in flight), at most `patience`.
+    pub async fn wait_polls(&self, n: u64, patience: std::time::Duration) {
+        let target = self.polls() + n;
+        let deadline = tokio::time::Instant::now() + patience;
+        while self.polls() < target {
+            assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {n} polls");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     }
 
     /// Serves `config` as `optimism_rollupConfig` from now on.

@@ -70,7 +70,7 @@ async fn attributes_from_l1_over_http_build_a_block() {
     let forks = light_cl_tests::forks_through_granite();
     let genesis: ChainGenesis = rig.config.genesis.clone();
     let config = Arc::new(light_cl_tests::rollup_config(genesis, forks));
-    let l1 = light_cl_rpc::L1Client::new(rig.l1.server.url(), Duration::from_secs(2));
+    let l1 = light_cl_rpc::L1Client::new(rig.l1.server.url(), Duration::from_secs(2)).unwrap();
     let parent = rig.main(5);
     let mut selector = L1OriginSelector::new(l1.clone(), config.clone(), 0);
     let origin = selector.next_origin(&parent).await.unwrap();

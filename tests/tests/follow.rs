@@ -2,13 +2,14 @@
 //! driving an in-memory engine with reth's forkchoice semantics. Each scenario asserts the
 //! engine's final state and the node's served `optimism_syncStatus`.
 
+use alloy_primitives::B256;
 use bytes::Bytes;
 use light_cl::{
     follow::{Case, FollowConfigError, FollowExit, Rejection, Skipped},
-    FollowConfig, TickOutcome,
+    FollowConfig, SourceEl, TickOutcome,
 };
 use light_cl_protocol::{L2BlockRef, SyncStatus};
-use light_cl_rpc::SourceError;
+use light_cl_rpc::{ElError, L2Block, SourceError};
 use light_cl_tests::{Reply, Rig};
 use std::time::Duration;
 
@@ -590,4 +591,77 @@ async fn a_zero_interval_is_refused_not_a_panic() {
         rig.follow.run(std::future::pending()).await,
         Err(FollowExit::Config(FollowConfigError::Zero("interval")))
     );
+}
+
+/// A source's execution RPC that knows only the headers of one chain.
+struct HeadersEl(Vec<L2BlockRef>);
+
+impl SourceEl for HeadersEl {
+    async fn block_by_number(&self, _: u64) -> Result<Option<L2Block>, ElError> {
+        Ok(None)
+    }
+    async fn block_by_hash(&self, _: B256) -> Result<Option<L2Block>, ElError> {
+        Ok(None)
+    }
+    async fn header_by_number(&self, number: u64) -> Result<Option<L2BlockRef>, ElError> {
+        Ok(self.0.iter().find(|b| b.number == number).copied())
+    }
+}
+
+/// A node at main 30 with finalized 12, and a source on a branch that left ours at 10.
+async fn forked_below_finalized() -> (Rig, Vec<L2BlockRef>) {
+    let rig = Rig::new(30).await;
+    rig.engine.set_labels(Some(rig.main(20)), Some(rig.main(12)));
+    let fork: Vec<_> = (0..=40).map(|n| rig.l2(5, 10, n)).collect();
+    rig.source.set(rig.status(fork[40], fork[40], fork[14]));
+    (rig, fork)
+}
+
+#[tokio::test]
+async fn a_target_on_a_chain_without_our_finalized_block_is_refused_by_peers() {
+    let (mut rig, fork) = forked_below_finalized().await;
+    rig.engine.deliver(&fork[10..]); // peers serve the fork's headers
+    let refused = TickOutcome::Refused(Rejection::ReorgBelowFinalized {
+        source_safe: fork[40].id(),
+        finalized: 12,
+    });
+    assert_eq!(rig.follow.tick().await, refused);
+    assert_engine(&rig, rig.main(30), Some(rig.main(20)), Some(rig.main(12)));
+    assert!(rig.engine.updates().is_empty(), "the head target was never sent");
+}
+
+#[tokio::test]
+async fn a_target_on_a_chain_without_our_finalized_block_is_refused_by_the_source_el() {
+    let (rig, fork) = forked_below_finalized().await;
+    rig.engine.silence_peers(true);
+    let engine = rig.engine.clone();
+    let mut follow = rig.follow.with_source_el(HeadersEl(fork.clone()));
+    assert!(matches!(
+        follow.tick().await,
+        TickOutcome::Refused(Rejection::ReorgBelowFinalized { finalized: 12, .. })
+    ));
+    assert!(engine.updates().is_empty());
+}
+
+#[tokio::test]
+async fn when_nothing_can_tell_the_tick_is_skipped() {
+    let (mut rig, _fork) = forked_below_finalized().await;
+    // No source EL, no peer with the headers, and the source serves no outputAtBlock.
+    rig.engine.silence_peers(true);
+    assert_eq!(
+        rig.follow.tick().await,
+        TickOutcome::Skipped(Skipped::AncestryUnknown { target: 40, finalized: 12 })
+    );
+    assert!(rig.engine.updates().is_empty(), "fail closed: nothing sent on hope");
+}
+
+#[tokio::test]
+async fn a_target_far_ahead_on_our_chain_is_followed_after_the_walk() {
+    // Restarted after a while: the source's finalized head is above our head too.
+    let mut rig = Rig::new(30).await;
+    rig.engine.set_labels(Some(rig.main(20)), Some(rig.main(12)));
+    rig.engine.deliver(&rig.main_range(31, 60));
+    rig.source.set(rig.status(rig.main(60), rig.main(60), rig.main(50)));
+    assert_eq!(rig.follow.tick().await, TickOutcome::Applied(Case::ElBehind));
+    assert_engine(&rig, rig.main(60), Some(rig.main(60)), Some(rig.main(50)));
 }

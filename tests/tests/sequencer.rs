@@ -18,7 +18,7 @@ const MAX_DRIFT: u64 = 1800;
 
 /// Starts a sequencer on `rig` (confirmation depth 0), publishing to `publish_to`.
 fn sequencer(rig: &Rig, active: bool, publish_to: Vec<Url>) -> SequencerHandle {
-    let l1 = L1Client::new(rig.l1.server.url(), Duration::from_secs(2));
+    let l1 = L1Client::new(rig.l1.server.url(), Duration::from_secs(2)).unwrap();
     let settings = SequencerConfig {
         conf_depth: 0,
         start_active: active,

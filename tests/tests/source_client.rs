@@ -69,3 +69,17 @@ async fn refused_connection_is_a_transport_error() {
     server.stop().await;
     assert_eq!(c.version().await.unwrap_err().kind(), "transport");
 }
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    // The other host would answer; the request (and its headers) must not go there.
+    let elsewhere = RpcServer::start(Arc::new(|_, _| {
+        Reply::Result(serde_json::to_value(SyncStatus::default()).unwrap())
+    }))
+    .await;
+    let to = elsewhere.url().to_string();
+    let server = RpcServer::start(Arc::new(move |_, _| Reply::Redirect(to.clone()))).await;
+    let c = client(&server, vec![("Authorization".into(), "Bearer secret".into())]);
+    assert_eq!(c.sync_status().await, Err(SourceError::HttpStatus(307)));
+    assert!(elsewhere.last_headers().is_empty(), "nothing reached the other host");
+}

@@ -135,3 +135,21 @@ async fn an_answer_over_the_cap_is_refused() {
         other => panic!("expected the size cap to refuse the answer, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn headers_come_without_transactions_and_are_checked() {
+    let (hash, mut block) = rpc_block(5);
+    block["transactions"] = serde_json::json!([B256::repeat_byte(0x77)]);
+    let answer = block.clone();
+    let (_server, client) = serve(move |_, params| {
+        assert_eq!(params[1], Value::Bool(false), "headers only");
+        Reply::Result(answer.clone())
+    })
+    .await;
+    let header = client.header_by_number(5).await.unwrap().unwrap();
+    assert_eq!((header.hash, header.number, header.parent_hash), (hash, 5, B256::repeat_byte(5)));
+    assert!(matches!(client.header_by_number(6).await, Err(ElError::Mismatch { .. })));
+    block["hash"] = serde_json::to_value(B256::repeat_byte(0xee)).unwrap();
+    let (_server, client) = serve(move |_, _| Reply::Result(block.clone())).await;
+    assert!(matches!(client.header_by_number(5).await, Err(ElError::Mismatch { .. })));
+}

@@ -1,6 +1,7 @@
 //! The light CL's [`Chain`] over the node's provider: block refs are read from each block's
 //! header and its L1 info deposit (the genesis ref comes from the rollup config).
 
+use crate::peers::PeerHeaders;
 use alloy_consensus::Header;
 use alloy_primitives::B256;
 use light_cl::{Chain, ChainError, Heads};
@@ -43,12 +44,19 @@ impl<P> ChainProvider for P where
 pub struct RethChain<P> {
     provider: P,
     genesis: ChainGenesis,
+    peers: Option<PeerHeaders>,
 }
 
 impl<P: ChainProvider> RethChain<P> {
     /// Reads `provider`; `genesis` is the rollup config's.
     pub const fn new(provider: P, genesis: ChainGenesis) -> Self {
-        Self { provider, genesis }
+        Self { provider, genesis, peers: None }
+    }
+
+    /// Also asks devp2p peers for headers of blocks not known locally.
+    pub fn with_peers(mut self, peers: PeerHeaders) -> Self {
+        self.peers = Some(peers);
+        self
     }
 
     /// The rollup config's genesis.
@@ -112,6 +120,13 @@ impl<P: ChainProvider> Chain for RethChain<P> {
             .header_and_first_tx_at(number)?
             .filter(|(h, _, _)| *h == hash)
             .map(|(_, header, tx)| (header, tx)))
+    }
+
+    async fn peer_headers(&self, hash: B256, limit: u64) -> Result<Vec<L2BlockRef>, ChainError> {
+        match &self.peers {
+            Some(peers) => peers.fetch(hash, limit).await,
+            None => Ok(Vec::new()),
+        }
     }
 
     async fn heads(&self) -> Result<Heads, ChainError> {

@@ -6,6 +6,7 @@
 //! - [`RethEngine`] and [`RethChain`]: the light CL's seam implemented over reth's
 //!   `ConsensusEngineHandle` and provider;
 //! - [`RethOutputs`]: `optimism_outputAtBlock` from the node's state;
+//! - [`PeerHeaders`]: headers from devp2p peers, for the follow task's finalized-ancestry check;
 //! - [`LightCl`]: the wiring, used by the binary and by the e2e tests alike.
 
 pub mod args;
@@ -14,8 +15,10 @@ pub mod config;
 mod engine;
 mod node;
 mod output;
+mod peers;
 
 pub use chain::{ChainProvider, RethChain};
 pub use engine::RethEngine;
 pub use node::{LightCl, LightRpc, VERSION};
 pub use output::RethOutputs;
+pub use peers::PeerHeaders;

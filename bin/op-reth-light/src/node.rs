@@ -7,7 +7,9 @@ use crate::{
     config,
     engine::RethEngine,
     output::RethOutputs,
+    peers::PeerHeaders,
 };
+use alloy_consensus::Header;
 use alloy_rpc_types_engine::JwtSecret;
 use eyre::WrapErr;
 use futures::StreamExt;
@@ -22,6 +24,8 @@ use light_cl_rpc::{
     OptimismRpc, PayloadPublisher, SourceClient, SourceConfig, DEFAULT_L1_TIMEOUT,
     DEFAULT_L2_TIMEOUT,
 };
+use reth_network_api::BlockDownloaderProvider;
+use reth_network_p2p::HeadersClient;
 use reth_node_api::{FullNodeComponents, NodeTypes};
 use reth_node_builder::{rpc::RethRpcAddOns, FullNode, NodeConfig};
 use reth_optimism_chainspec::OpChainSpec;
@@ -31,12 +35,17 @@ use reth_rpc_builder::{auth::AuthRpcModule, TransportRpcModules};
 use std::{future::Future, path::PathBuf, pin::Pin, sync::Arc};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
-use url::Url;
 
 /// Installs an optional [`LightCl`] on an op-reth node builder: its RPC namespace through
 /// `extend_rpc_modules`, its tasks through `on_node_started`. `None` leaves the builder as it
 /// is, so the node is plain op-reth. Returns early with an error (`?`) when the node's settings
 /// start another driver of the engine. The binary and the e2e tests wire nodes with this.
+///
+/// A macro, not a function: `extend_rpc_modules` and `on_node_started` are methods of reth's
+/// `WithLaunchContext<NodeBuilderWithComponents<T, CB, AO>>`, and a function would have to
+/// restate their bounds over the node's component builder and add-ons (which the binary and the
+/// tests spell differently) for every type involved. Everything the hooks run is typed code:
+/// [`LightCl::rpc`], [`LightRpc::register`] and [`LightCl::start`].
 #[macro_export]
 macro_rules! with_light_cl {
     ($builder:expr, $light:expr) => {{
@@ -65,7 +74,7 @@ pub const VERSION: &str = concat!("op-reth-light/v", env!("CARGO_PKG_VERSION"));
 #[derive(Debug)]
 pub struct LightCl<O> {
     source: SourceClient,
-    l1: Url,
+    l1: L1Client,
     config: Option<RollupConfig>,
     interval: Option<std::time::Duration>,
     follow_unsafe: bool,
@@ -140,6 +149,7 @@ impl<O> LightCl<O> {
                 "--rollup.follow-source needs --rollup.l1-rpc: every update is checked against L1"
             )
         })?;
+        let l1 = L1Client::new(l1, DEFAULT_L1_TIMEOUT).wrap_err("--rollup.l1-rpc")?;
         let headers = args.headers().map_err(|e| eyre::eyre!(e))?;
         let mut source_config = SourceConfig::new(url);
         source_config.timeout = args.follow_source_timeout;
@@ -251,6 +261,7 @@ where
             Types: NodeTypes<Payload = OpEngineTypes, ChainSpec = OpChainSpec>,
         >,
         AO: RethRpcAddOns<N>,
+        <N::Network as BlockDownloaderProvider>::Client: HeadersClient<Header = Header>,
     {
         light_cl::describe_metrics();
         let spec = node.chain_spec();
@@ -262,6 +273,7 @@ where
             node.payload_builder_handle.clone(),
         );
         let provider = node.provider.clone();
+        let network = node.network.clone();
         let executor = node.task_executor.clone();
         let shutdown_executor = executor.clone();
         executor.spawn_critical_with_graceful_shutdown_signal("light-cl", move |shutdown| async move {
@@ -282,7 +294,11 @@ where
                 }
             };
             let config = Arc::new(config);
-            let chain = RethChain::new(provider.clone(), config.genesis.clone());
+            let mut chain = RethChain::new(provider.clone(), config.genesis.clone());
+            match network.fetch_client().await {
+                Ok(client) => chain = chain.with_peers(PeerHeaders::new(client)),
+                Err(_) => warn!(target: "light_cl", "no devp2p fetch client: head targets are checked to hold our finalized block only through the source"),
+            }
             let view = View::new(&config);
             let outputs = RethOutputs::new(chain.clone(), provider.clone());
             self.rpc.set(OptimismRpc::new(view.subscribe(), config.clone(), VERSION, outputs));
@@ -324,7 +340,7 @@ where
             if let Some(interval) = self.interval {
                 follow_config.interval = interval;
             }
-            let l1 = L1Client::new(self.l1, DEFAULT_L1_TIMEOUT);
+            let l1 = self.l1;
             let sequencer_l1 = l1.clone();
             // Canonical-chain changes (a sync target reached between ticks) refresh the view.
             let mut canonical = provider.canonical_state_stream();

@@ -129,7 +129,7 @@ async fn source_outage_and_bad_answers_change_nothing() -> eyre::Result<()> {
         ),
     ] {
         world.source.set_reply(reply);
-        a_few_ticks().await;
+        a_few_ticks(&world).await;
         assert_eq!(label(&client, "safe").await, Some(world.block(&a, 12).hash));
         assert_eq!(client.sync_status().await?.safe_l2, world.block(&a, 12));
     }
@@ -137,7 +137,7 @@ async fn source_outage_and_bad_answers_change_nothing() -> eyre::Result<()> {
     // The source goes down; B keeps serving its RPC.
     world.source.server.stop().await;
     world.report(world.block(&a, 24), world.block(&a, 22), world.block(&a, 14));
-    a_few_ticks().await;
+    a_few_ticks(&world).await;
     assert_eq!(client.sync_status().await?.safe_l2, world.block(&a, 12));
     assert_eq!(label(&client, "safe").await, Some(world.block(&a, 12).hash));
     // It comes back: B catches up.

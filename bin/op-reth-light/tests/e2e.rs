@@ -56,14 +56,14 @@ async fn follows_from_a_fresh_datadir_and_refuses_bad_updates() -> eyre::Result<
     let mut forged = world.block(&a, 18);
     forged.l1_origin.hash = B256::repeat_byte(0xee);
     world.report(world.block(&a, 20), forged, world.block(&a, 12));
-    a_few_ticks().await;
+    a_few_ticks(&world).await;
     assert_eq!(label(&client, "safe").await, Some(world.block(&a, 15).hash));
     assert_eq!(label(&client, "finalized").await, Some(world.block(&a, 10).hash));
 
     // Finalized never rewinds; the rest of the update applies.
     world.report(world.block(&a, 20), world.block(&a, 18), world.block(&a, 5));
     wait_labels(&client, world.block(&a, 18), world.block(&a, 10)).await;
-    a_few_ticks().await;
+    a_few_ticks(&world).await;
     assert_eq!(label(&client, "finalized").await, Some(world.block(&a, 10).hash));
     Ok(())
 }
@@ -197,4 +197,38 @@ async fn refuses_a_second_driver_of_the_engine() {
         .unwrap_err()
         .to_string()
         .contains("--debug.rpc-consensus-url"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn labels_advance_while_the_source_safe_head_moves_every_tick() -> eyre::Result<()> {
+    reth_tracing::init_test_tracing();
+    let world = World::new().await;
+    let (a, _a_tasks) = world.launch(&world.dir.path().join("a"), None).await?;
+    world.build(&a, 0, 48, 1).await?;
+    let (b, _b_tasks) =
+        world.launch(&world.dir.path().join("b"), Some(world.follow_args())).await?;
+    connect(&a, &b).await;
+    let client = rpc(&b);
+
+    // A deriving node's safe head moves 4 blocks between any two of B's polls; the blocks reach
+    // B over devp2p after the status that names them. Each step waits for B's next poll.
+    let mut safe = 0;
+    for step in 1..=10u64 {
+        safe = 4 + 4 * step;
+        world.report(world.block(&a, safe), world.block(&a, safe), world.block(&a, safe - 6));
+        world.source.wait_polls(1, PATIENCE).await;
+    }
+    // Still moving when asked: B's labels are set and lag by a few ticks at most.
+    let status = client.sync_status().await?;
+    assert!(
+        status.safe_l2.number + 5 * 4 >= safe,
+        "safe {} vs the source's {safe}",
+        status.safe_l2.number
+    );
+    assert!(status.finalized_l2.number > 0, "finalized follows safe");
+    assert!(
+        status.current_l1.number > world.rollup.genesis.l1.number,
+        "current_l1 is published with the safe head it came with"
+    );
+    Ok(())
 }

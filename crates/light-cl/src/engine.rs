@@ -72,6 +72,18 @@ pub trait Chain: Send + Sync + 'static {
 
     /// The canonical head and the safe and finalized labels.
     fn heads(&self) -> impl Future<Output = Result<Heads, ChainError>> + Send;
+
+    /// Up to `limit` headers of the chain ending in block `hash`, that block first and then its
+    /// parents, as peers serve them (reth: devp2p), each as hash, number and parent hash (checked
+    /// to hash to its hash). Empty when no peer answers; the default has no peers.
+    fn peer_headers(
+        &self,
+        hash: B256,
+        limit: u64,
+    ) -> impl Future<Output = Result<Vec<L2BlockRef>, ChainError>> + Send {
+        let _ = (hash, limit);
+        async { Ok(Vec::new()) }
+    }
 }
 
 /// The heads of the local chain; `None` where the label is not set yet.

@@ -2,7 +2,7 @@
 
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::B256;
-use light_cl_protocol::{L1BlockRef, SyncStatus};
+use light_cl_protocol::{L1BlockRef, L2BlockRef, SyncStatus};
 use light_cl_rpc::{ElError, L1Client, L2Block, L2Client, SourceClient, SourceError};
 use std::future::Future;
 
@@ -10,11 +10,22 @@ use std::future::Future;
 pub trait FollowSource: Send + Sync + 'static {
     /// Fetches the source's current status.
     fn sync_status(&self) -> impl Future<Output = Result<SyncStatus, SourceError>> + Send;
+
+    /// The source's canonical block at `number`, from `optimism_outputAtBlock` (which needs the
+    /// source's execution layer to still hold that block's state).
+    fn block_ref_at(
+        &self,
+        number: u64,
+    ) -> impl Future<Output = Result<L2BlockRef, SourceError>> + Send;
 }
 
 impl FollowSource for SourceClient {
     fn sync_status(&self) -> impl Future<Output = Result<SyncStatus, SourceError>> + Send {
         SourceClient::sync_status(self)
+    }
+
+    async fn block_ref_at(&self, number: u64) -> Result<L2BlockRef, SourceError> {
+        Ok(self.output_at_block(number).await?.block_ref)
     }
 }
 
@@ -102,9 +113,23 @@ pub trait SourceEl: Send + Sync + 'static {
         &self,
         hash: B256,
     ) -> impl Future<Output = Result<Option<L2Block>, ElError>> + Send;
+
+    /// The hash, number and parent of the source's canonical block at `number`, from its header
+    /// alone.
+    fn header_by_number(
+        &self,
+        number: u64,
+    ) -> impl Future<Output = Result<Option<L2BlockRef>, ElError>> + Send;
 }
 
 impl SourceEl for L2Client {
+    fn header_by_number(
+        &self,
+        number: u64,
+    ) -> impl Future<Output = Result<Option<L2BlockRef>, ElError>> + Send {
+        L2Client::header_by_number(self, number)
+    }
+
     fn block_by_number(
         &self,
         number: u64,
@@ -134,6 +159,10 @@ impl SourceEl for NoSourceEl {
     }
 
     async fn block_by_hash(&self, _hash: B256) -> Result<Option<L2Block>, ElError> {
+        Ok(None)
+    }
+
+    async fn header_by_number(&self, _number: u64) -> Result<Option<L2BlockRef>, ElError> {
         Ok(None)
     }
 }

@@ -1,6 +1,7 @@
-//! What L1 and L2 execution RPC clients share: the error type and the timeout.
+//! What L1 and L2 execution RPC clients share: the error type.
 
-use std::{future::IntoFuture, time::Duration};
+use crate::SourceError;
+use std::time::Duration;
 
 /// What went wrong with a request to an execution-layer RPC (L1, or the source's L2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -8,7 +9,7 @@ pub enum ElError {
     /// No answer within the timeout.
     #[error("execution RPC did not answer within {0:?}")]
     Timeout(Duration),
-    /// The request failed (transport, HTTP, JSON-RPC error or a malformed answer).
+    /// The request failed (transport, HTTP, JSON-RPC error, an oversized or malformed answer).
     #[error("execution RPC request failed: {0}")]
     Rpc(String),
     /// The answer is a block whose hash or number is not what was asked for.
@@ -21,14 +22,11 @@ pub enum ElError {
     },
 }
 
-/// Runs an alloy call with a timeout, mapping its errors.
-pub(crate) async fn bounded<T, F>(timeout: Duration, call: F) -> Result<T, ElError>
-where
-    F: IntoFuture<Output = alloy_transport::TransportResult<T>>,
-{
-    match tokio::time::timeout(timeout, call.into_future()).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(ElError::Rpc(e.to_string())),
-        Err(_) => Err(ElError::Timeout(timeout)),
+impl From<SourceError> for ElError {
+    fn from(e: SourceError) -> Self {
+        match e {
+            SourceError::Timeout(t) => Self::Timeout(t),
+            other => Self::Rpc(other.to_string()),
+        }
     }
 }

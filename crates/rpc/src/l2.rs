@@ -1,7 +1,7 @@
 //! Client of the follow source's L2 execution RPC: whole blocks, as payloads the local engine can
 //! take, for catching up when no devp2p peer serves them.
 
-use crate::{ElError, SourceClient, SourceConfig, SourceError};
+use crate::{ElError, SourceClient, SourceConfig};
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::B256;
 use light_cl_protocol::L2BlockRef;
@@ -67,10 +67,7 @@ impl L2Client {
         method: &str,
         id: serde_json::Value,
     ) -> Result<Option<RpcBlock>, ElError> {
-        self.rpc.call_with(method, serde_json::json!([id, true])).await.map_err(|e| match e {
-            SourceError::Timeout(t) => ElError::Timeout(t),
-            other => ElError::Rpc(other.to_string()),
-        })
+        self.rpc.call_with(method, serde_json::json!([id, true])).await.map_err(ElError::from)
     }
 
     /// The source's canonical block at `number`, if any.
@@ -88,6 +85,31 @@ impl L2Client {
                 })
             })
             .transpose()
+    }
+
+    /// The hash, number and parent of the source's canonical block at `number`, read from its
+    /// header alone (the header is checked to hash to the claimed hash).
+    pub async fn header_by_number(&self, number: u64) -> Result<Option<L2BlockRef>, ElError> {
+        let tag = serde_json::to_value(BlockNumberOrTag::Number(number)).expect("serializable");
+        let block: Option<alloy_rpc_types_eth::Block<B256>> = self
+            .rpc
+            .call_with("eth_getBlockByNumber", serde_json::json!([tag, false]))
+            .await
+            .map_err(ElError::from)?;
+        let Some(block) = block else { return Ok(None) };
+        let hash = block.header.inner.hash_slow();
+        if hash != block.header.hash || block.header.inner.number != number {
+            return Err(ElError::Mismatch {
+                asked: format!("the header of block {number}"),
+                got: format!("block {} hashing to {hash}", block.header.inner.number),
+            });
+        }
+        Ok(Some(L2BlockRef {
+            hash,
+            number,
+            parent_hash: block.header.inner.parent_hash,
+            ..Default::default()
+        }))
     }
 
     /// The source's block with `hash`, if it has it.

@@ -22,7 +22,7 @@ pub use admin::{
     LateAdmin, SequencerAdminError, ADMIN_ERROR_CODE,
 };
 pub use el::ElError;
-pub use l1::{L1Client, DEFAULT_L1_TIMEOUT};
+pub use l1::{L1Client, DEFAULT_L1_TIMEOUT, DEFAULT_MAX_L1_RESPONSE_BYTES};
 pub use l2::{L2Block, L2Client, DEFAULT_L2_TIMEOUT, DEFAULT_MAX_BLOCK_RESPONSE_BYTES};
 pub use publish::PayloadPublisher;
 pub use server::{

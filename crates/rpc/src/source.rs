@@ -1,7 +1,7 @@
 //! Client for the follow source: a rollup node's `optimism_*` JSON-RPC over HTTP(S).
 
 use alloy_rpc_types_engine::{Claims, JwtSecret};
-use light_cl_protocol::{RollupConfig, SyncStatus};
+use light_cl_protocol::{OutputResponse, RollupConfig, SyncStatus};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use std::{
@@ -44,32 +44,33 @@ impl SourceConfig {
     }
 }
 
-/// What went wrong with a call to the follow source.
+/// What went wrong with a call through the capped JSON-RPC client (the follow source, the source
+/// EL, L1, publish targets); the caller's error says which.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SourceError {
     /// The client could not be built from the settings.
     #[error("invalid follow-source settings: {0}")]
     Config(String),
     /// No full answer within the timeout.
-    #[error("rollup node did not answer within {0:?}")]
+    #[error("no answer within {0:?}")]
     Timeout(Duration),
     /// Connecting, sending or reading failed.
-    #[error("rollup node transport error: {0}")]
+    #[error("transport error: {0}")]
     Transport(String),
     /// The answer had a non-success HTTP status.
-    #[error("rollup node answered HTTP {0}")]
+    #[error("answered HTTP {0}")]
     HttpStatus(u16),
     /// The answer was larger than allowed.
-    #[error("rollup node answer exceeds {limit} bytes")]
+    #[error("answer exceeds {limit} bytes")]
     Oversized {
         /// The cap, bytes.
         limit: usize,
     },
     /// The answer is not a JSON-RPC response with a result of the expected shape.
-    #[error("rollup node answer is malformed: {0}")]
+    #[error("malformed answer: {0}")]
     Malformed(String),
     /// The source answered with a JSON-RPC error.
-    #[error("rollup node returned RPC error {code}: {message}")]
+    #[error("JSON-RPC error {code}: {message}")]
     Rpc {
         /// JSON-RPC error code.
         code: i64,
@@ -121,6 +122,8 @@ impl SourceClient {
         }
         let http = reqwest::Client::builder()
             .default_headers(headers)
+            // A redirect could carry the request (and its headers) to another host.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(config.timeout)
             .build()
             .map_err(|e| SourceError::Config(e.to_string()))?;
@@ -147,6 +150,12 @@ impl SourceClient {
     /// `optimism_version`.
     pub async fn version(&self) -> Result<String, SourceError> {
         self.call("optimism_version").await
+    }
+
+    /// `optimism_outputAtBlock` at L2 block `number`.
+    pub async fn output_at_block(&self, number: u64) -> Result<OutputResponse, SourceError> {
+        let number = format!("{number:#x}");
+        self.call_with("optimism_outputAtBlock", serde_json::json!([number])).await
     }
 
     /// Calls a method without parameters.

@@ -261,7 +261,8 @@ pub async fn wait_labels(b: &HttpClient, safe: L2BlockRef, finalized: L2BlockRef
     .await;
 }
 
-/// Lets the follow task run a few ticks (interval 200 ms).
-pub async fn a_few_ticks() {
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+/// Waits until the follower polled L1 three more times: its follow task completed at least two
+/// more ticks (it polls L1 first, once per tick).
+pub async fn a_few_ticks(world: &World) {
+    world.l1.wait_head_polls(3, PATIENCE).await;
 }

@@ -1,7 +1,10 @@
 //! The follow task: polls the source each interval, checks the answer against L1, decides, and
 //! hands the decision to the engine owner (book: follow, "One tick").
 
-use super::decide::{self, AtSafe, Case, L1Refs, L1Verdict, Local, Outcome, Rejection};
+use super::{
+    ancestry::Kept,
+    decide::{self, AtSafe, Case, L1Refs, L1Verdict, Local, Outcome, Rejection},
+};
 use crate::{
     metrics,
     owner::EngineOwnerHandle,
@@ -21,6 +24,9 @@ use tracing::{debug, error, info, warn};
 /// How far back the follow task walks parent hashes to check that the source's unsafe head
 /// descends from ours.
 pub const DEFAULT_MAX_ANCESTRY_WALK: u64 = 256;
+/// Most headers fetched from peers to check that a head target's chain holds our finalized
+/// block (a header is about 600 bytes: at most ~5 MiB per tick).
+pub const DEFAULT_MAX_FINALIZED_WALK: u64 = 8192;
 /// Most blocks fetched from the source's execution RPC and inserted in one tick.
 pub const DEFAULT_MAX_BLOCKS_PER_TICK: u64 = 64;
 /// Ticks the engine may stay SYNCING on one target before blocks are fetched from the source's
@@ -41,6 +47,8 @@ pub struct FollowConfig {
     pub max_ancestry_walk: u64,
     /// Most blocks fetched from the source's execution RPC per tick.
     pub max_blocks_per_tick: u64,
+    /// Most headers walked back over peers to find our finalized block on a head target's chain.
+    pub max_finalized_walk: u64,
 }
 
 impl FollowConfig {
@@ -51,6 +59,7 @@ impl FollowConfig {
             follow_unsafe: true,
             max_ancestry_walk: DEFAULT_MAX_ANCESTRY_WALK,
             max_blocks_per_tick: DEFAULT_MAX_BLOCKS_PER_TICK,
+            max_finalized_walk: DEFAULT_MAX_FINALIZED_WALK,
         }
     }
 
@@ -118,6 +127,15 @@ pub enum Skipped {
     /// Reading the local chain failed.
     #[error("local chain: {0}")]
     Chain(#[from] ChainError),
+    /// A new head target's chain may not hold our finalized block, and nothing could tell
+    /// (no source EL, no peer with the headers, no output from the source): fail closed.
+    #[error("cannot tell whether block {target}'s chain holds our finalized block {finalized}")]
+    AncestryUnknown {
+        /// The head target's number.
+        target: u64,
+        /// Our finalized number.
+        finalized: u64,
+    },
     /// The engine owner has stopped.
     #[error("engine owner stopped")]
     OwnerStopped,
@@ -130,6 +148,7 @@ impl Skipped {
             Self::Source(e) => e.kind(),
             Self::L1(_) => "l1",
             Self::L1Behind { .. } => "l1_behind",
+            Self::AncestryUnknown { .. } => "ancestry_unknown",
             Self::Chain(_) => "chain",
             Self::OwnerStopped => "owner_stopped",
         }
@@ -352,16 +371,26 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
                 )))
             }
         };
-        // A new head target must keep our finalized block. The source's execution RPC, when
-        // known, tells whether its chain still has it.
-        if matches!(decision.case, Case::ElBehind | Case::Reorg) {
-            if let Some(finalized) = heads.finalized {
-                if let Ok(Some(theirs)) = self.source_el.block_by_number(finalized.number).await {
-                    if theirs.hash != finalized.hash {
+        // A new head target must keep our finalized block: reth would apply the head before
+        // it refuses a finalized label that is not canonical under it. Unknown is not enough.
+        if let (Some(target), Some(finalized)) = (decision.head, heads.finalized) {
+            if matches!(decision.case, Case::ElBehind | Case::Reorg) {
+                match self.keeps_finalized(target, finalized, &status).await {
+                    Kept::Yes(how) => {
+                        debug!(target: "light_cl::follow", how, target = target.number, finalized = finalized.number, "the head target's chain holds our finalized block")
+                    }
+                    Kept::No(how) => {
+                        error!(target: "light_cl::follow", how, target = target.number, finalized = finalized.number, "the source's chain does not hold our finalized block");
                         return Ok(TickOutcome::Refused(Rejection::ReorgBelowFinalized {
                             source_safe: decision.safe.map_or(BlockID::default(), |s| s.id()),
                             finalized: finalized.number,
                         }));
+                    }
+                    Kept::Unknown => {
+                        return Err(Skipped::AncestryUnknown {
+                            target: target.number,
+                            finalized: finalized.number,
+                        })
                     }
                 }
             }
