@@ -13,7 +13,7 @@ use light_cl_protocol::{
     SystemConfig,
 };
 use light_cl_rpc::{
-    serve, L1Client, NoOutputs, OptimismApiClient, OptimismRpc, SourceClient, SourceConfig,
+    serve, CappedClient, CappedConfig, L1Client, NoOutputs, OptimismApiClient, OptimismRpc,
 };
 use std::{sync::Arc, time::Duration};
 
@@ -33,7 +33,7 @@ pub struct Rig {
     /// The in-memory execution layer.
     pub engine: MemEngine,
     /// The follow task; tests call `tick()`.
-    pub follow: FollowTask<SourceClient, L1Client, MemEngine>,
+    pub follow: FollowTask<CappedClient, L1Client, MemEngine>,
     /// The applied view.
     pub view: View,
     /// A handle to the engine owner.
@@ -90,9 +90,9 @@ impl Rig {
         let (owner, handle) = EngineOwner::new(engine.clone(), engine.clone(), view.clone());
         tokio::spawn(owner.run());
 
-        let mut source_config = SourceConfig::new(source.server.url());
+        let mut source_config = CappedConfig::new(source.server.url());
         source_config.timeout = SOURCE_TIMEOUT;
-        let source_client = SourceClient::new(source_config).expect("source client");
+        let source_client = CappedClient::new(source_config).expect("source client");
         let l1_client = L1Client::new(l1.server.url(), Duration::from_secs(2)).expect("L1 client");
         let follow = FollowTask::new(
             source_client,

@@ -9,7 +9,7 @@ use light_cl::{
     FollowConfig, SourceEl, TickOutcome,
 };
 use light_cl_protocol::{L2BlockRef, SyncStatus};
-use light_cl_rpc::{ElError, L2Block, SourceError};
+use light_cl_rpc::{CappedError, ElError, L2Block};
 use light_cl_tests::{Reply, Rig};
 use std::time::Duration;
 
@@ -224,7 +224,7 @@ async fn source_down_then_back() {
     rig.source.set(rig.status(rig.main(30), rig.main(20), rig.main(10)));
     for _ in 0..2 {
         match rig.follow.tick().await {
-            TickOutcome::Skipped(Skipped::Source(SourceError::Transport(_))) => {}
+            TickOutcome::Skipped(Skipped::Source(CappedError::Transport(_))) => {}
             other => panic!("expected a transport error, got {other:?}"),
         }
     }

@@ -4,7 +4,7 @@ use jsonrpsee::{core::ClientError, http_client::HttpClientBuilder, server::Serve
 use light_cl::L1Heads;
 use light_cl_protocol::SyncStatus;
 use light_cl_rpc::{
-    LateRpc, NoOutputs, OptimismApiClient, OptimismApiServer, OptimismRpc, NOT_READY_CODE,
+    Late, NoOutputs, OptimismApiClient, OptimismApiServer, OptimismRpc, NOT_READY_CODE,
     UNSUPPORTED_CODE,
 };
 use light_cl_tests::Rig;
@@ -29,7 +29,7 @@ async fn start(
 #[tokio::test]
 async fn late_rpc_is_not_ready_until_set() {
     let rig = Rig::new(3).await;
-    let late = LateRpc::<NoOutputs>::default();
+    let late = Late::<OptimismRpc<NoOutputs>>::default();
     let (client, _server) = start(late.clone().into_rpc()).await;
     assert_eq!(code(client.sync_status().await.unwrap_err()), NOT_READY_CODE);
     assert_eq!(code(client.rollup_config().await.unwrap_err()), NOT_READY_CODE);

@@ -2,16 +2,16 @@
 
 use bytes::Bytes;
 use light_cl_protocol::SyncStatus;
-use light_cl_rpc::{SourceClient, SourceConfig, SourceError};
+use light_cl_rpc::{CappedClient, CappedConfig, CappedError};
 use light_cl_tests::{Reply, RpcServer};
 use std::{sync::Arc, time::Duration};
 
-fn client(server: &RpcServer, headers: Vec<(String, String)>) -> SourceClient {
-    let mut config = SourceConfig::new(server.url());
+fn client(server: &RpcServer, headers: Vec<(String, String)>) -> CappedClient {
+    let mut config = CappedConfig::new(server.url());
     config.timeout = Duration::from_millis(300);
     config.max_response_bytes = 64 * 1024;
     config.headers = headers;
-    SourceClient::new(config).unwrap()
+    CappedClient::new(config).unwrap()
 }
 
 #[tokio::test]
@@ -29,7 +29,7 @@ async fn sends_extra_headers_and_reads_every_method() {
     assert_eq!(c.version().await.unwrap(), "v1.16.3-abcdef");
     assert_eq!(
         c.rollup_config().await.unwrap_err(),
-        SourceError::Rpc {
+        CappedError::Rpc {
             code: -32601,
             message: "the method optimism_rollupConfig does not exist".into()
         }
@@ -47,7 +47,7 @@ async fn streamed_body_over_the_cap_is_oversized() {
     }))
     .await;
     let c = client(&server, vec![]);
-    assert_eq!(c.version().await.unwrap_err(), SourceError::Oversized { limit: 64 * 1024 });
+    assert_eq!(c.version().await.unwrap_err(), CappedError::Oversized { limit: 64 * 1024 });
 }
 
 #[tokio::test]
@@ -80,6 +80,6 @@ async fn redirects_are_not_followed() {
     let to = elsewhere.url().to_string();
     let server = RpcServer::start(Arc::new(move |_, _| Reply::Redirect(to.clone()))).await;
     let c = client(&server, vec![("Authorization".into(), "Bearer secret".into())]);
-    assert_eq!(c.sync_status().await, Err(SourceError::HttpStatus(307)));
+    assert_eq!(c.sync_status().await, Err(CappedError::HttpStatus(307)));
     assert!(elsewhere.last_headers().is_empty(), "nothing reached the other host");
 }

@@ -2,7 +2,7 @@
 //! chain spec.
 
 use light_cl_protocol::{Fork, L1BlobSchedule, RollupConfig, UnsupportedFork};
-use light_cl_rpc::SourceClient;
+use light_cl_rpc::CappedClient;
 use reth_chainspec::EthChainSpec;
 use reth_optimism_chainspec::OpChainSpec;
 use reth_optimism_forks::{OpHardfork, OpHardforks};
@@ -64,7 +64,7 @@ pub fn read_file(path: &Path) -> Result<RollupConfig, ConfigError> {
 
 /// Fetches `optimism_rollupConfig` from the follow source, retrying with backoff (1 s doubling to
 /// 30 s) while the source is down or answers badly.
-pub async fn fetch(source: &SourceClient) -> RollupConfig {
+pub async fn fetch(source: &CappedClient) -> RollupConfig {
     let mut delay = Duration::from_secs(1);
     loop {
         match source.rollup_config().await {

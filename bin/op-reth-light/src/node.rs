@@ -20,9 +20,8 @@ use light_cl::{
 };
 use light_cl_protocol::{L1BlobSchedule, RollupConfig};
 use light_cl_rpc::{
-    AdminApiServer, AdminRpc, L1Client, L2Client, LateAdmin, LateRpc, OptimismApiServer,
-    OptimismRpc, PayloadPublisher, SourceClient, SourceConfig, DEFAULT_L1_TIMEOUT,
-    DEFAULT_L2_TIMEOUT,
+    AdminApiServer, AdminRpc, CappedClient, CappedConfig, L1Client, L2Client, Late,
+    OptimismApiServer, OptimismRpc, PayloadPublisher, DEFAULT_L1_TIMEOUT, DEFAULT_L2_TIMEOUT,
 };
 use reth_network_api::BlockDownloaderProvider;
 use reth_network_p2p::HeadersClient;
@@ -73,15 +72,15 @@ pub const VERSION: &str = concat!("op-reth-light/v", env!("CARGO_PKG_VERSION"));
 /// The light CL of one node: built from the arguments before launch, started once the node runs.
 #[derive(Debug)]
 pub struct LightCl<O> {
-    source: SourceClient,
+    source: CappedClient,
     l1: L1Client,
     config: Option<RollupConfig>,
     interval: Option<std::time::Duration>,
     follow_unsafe: bool,
     source_el: Option<L2Client>,
     sequencer: Option<SequencerSetup>,
-    rpc: LateRpc<O>,
-    admin: LateAdmin<Admin>,
+    rpc: Late<OptimismRpc<O>>,
+    admin: Late<AdminRpc<Admin>>,
     admin_on_http: bool,
 }
 
@@ -135,6 +134,14 @@ impl SequencerSetup {
     }
 }
 
+/// What the light CL takes from the launched node.
+struct RethParts<P, Net> {
+    engine: RethEngine,
+    provider: P,
+    network: Net,
+    spec: Arc<OpChainSpec>,
+}
+
 /// Time allowed to hand a sealed block to one `--rollup.publish-to` target.
 const PUBLISH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -151,10 +158,10 @@ impl<O> LightCl<O> {
         })?;
         let l1 = L1Client::new(l1, DEFAULT_L1_TIMEOUT).wrap_err("--rollup.l1-rpc")?;
         let headers = args.headers().map_err(|e| eyre::eyre!(e))?;
-        let mut source_config = SourceConfig::new(url);
+        let mut source_config = CappedConfig::new(url);
         source_config.timeout = args.follow_source_timeout;
         source_config.headers = headers;
-        let source = SourceClient::new(source_config).wrap_err("--rollup.follow-source")?;
+        let source = CappedClient::new(source_config).wrap_err("--rollup.follow-source")?;
         let config = args.rollup_config.as_deref().map(config::read_file).transpose()?;
         let mut sequencer = SequencerSetup::from_args(&args.sequencer)?;
         if let (Some(seq), Some(config)) = (&mut sequencer, &config) {
@@ -175,8 +182,8 @@ impl<O> LightCl<O> {
                 .transpose()
                 .wrap_err("--rollup.follow-source-el")?,
             sequencer,
-            rpc: LateRpc::default(),
-            admin: LateAdmin::default(),
+            rpc: Late::default(),
+            admin: Late::default(),
             admin_on_http: args.sequencer.admin_on_http,
         }))
     }
@@ -220,8 +227,8 @@ impl<O: light_cl_rpc::OutputSource> LightCl<O> {
 /// The namespaces of a [`LightCl`]; they answer "not ready" until the light CL has started.
 #[derive(Debug)]
 pub struct LightRpc<O> {
-    optimism: LateRpc<O>,
-    admin: LateAdmin<Admin>,
+    optimism: Late<OptimismRpc<O>>,
+    admin: Late<AdminRpc<Admin>>,
     admin_on_http: bool,
 }
 
@@ -237,7 +244,7 @@ impl<O: light_cl_rpc::OutputSource> LightRpc<O> {
         modules
             .merge_configured(self.optimism.into_rpc())
             .wrap_err("registering the optimism_* RPC namespace")?;
-        let admin = AdminRpc::new(self.admin).into_rpc();
+        let admin = self.admin.into_rpc();
         if self.admin_on_http {
             warn!(target: "light_cl", "--rollup.admin-on-http: admin_startSequencer, admin_stopSequencer, admin_sequencerActive and admin_postUnsafePayload are served without authentication on every configured HTTP, WS and IPC transport");
             modules.merge_configured(admin.clone()).wrap_err("registering admin_* on HTTP/WS")?;
@@ -272,151 +279,147 @@ where
             node.add_ons_handle.beacon_engine_handle.clone(),
             node.payload_builder_handle.clone(),
         );
-        let provider = node.provider.clone();
-        let network = node.network.clone();
+        let parts = RethParts {
+            engine,
+            provider: node.provider.clone(),
+            network: node.network.clone(),
+            spec,
+        };
         let executor = node.task_executor.clone();
         let shutdown_executor = executor.clone();
         executor.spawn_critical_with_graceful_shutdown_signal("light-cl", move |shutdown| async move {
-            let mut shutdown = Box::pin(shutdown);
-            let config = match self.config {
-                Some(config) => config,
-                None => {
-                    let fetched = tokio::select! {
-                        config = config::fetch(&self.source) => config,
-                        _ = &mut shutdown => return,
-                    };
-                    if let Err(e) = config::check_against_chain_spec(&fetched, &spec) {
-                        error!(target: "light_cl::config", error = %e, "the follow source's rollup config does not describe this chain; stopping the node");
-                        let _ = shutdown_executor.initiate_graceful_shutdown();
-                        return;
-                    }
-                    fetched
-                }
-            };
-            let config = Arc::new(config);
-            let mut chain = RethChain::new(provider.clone(), config.genesis.clone());
-            match network.fetch_client().await {
-                Ok(client) => chain = chain.with_peers(PeerHeaders::new(client)),
-                Err(_) => warn!(target: "light_cl", "no devp2p fetch client: head targets are checked to hold our finalized block only through the source"),
-            }
-            let view = View::new(&config);
-            let outputs = RethOutputs::new(chain.clone(), provider.clone());
-            self.rpc.set(OptimismRpc::new(view.subscribe(), config.clone(), VERSION, outputs));
-
-            let head_timestamp = match chain.heads().await {
-                Ok(heads) => heads.unsafe_head.timestamp,
-                Err(e) => {
-                    error!(target: "light_cl", error = %e, "cannot read the local head; stopping the node");
-                    let _ = shutdown_executor.initiate_graceful_shutdown();
-                    return;
-                }
-            };
-            let fork_limit = match config::fork_limit(&config, head_timestamp) {
-                Ok(limit) => limit,
-                Err(e) => {
-                    error!(target: "light_cl::config", error = %e, "stopping the node");
-                    let _ = shutdown_executor.initiate_graceful_shutdown();
-                    return;
-                }
-            };
-            if let Some(fork) = &fork_limit {
-                warn!(target: "light_cl::config", fork = fork.name(), activation = fork.time, op_reth = config::OP_RETH_VERSION, "the rollup config schedules a fork this node cannot execute: the heads stop at the last block before it; upgrade op-reth-light before then");
-            }
-            let (owner, handle) = EngineOwner::new(engine, chain.clone(), view.clone());
-            let owner = owner.with_fork_limit(fork_limit);
-            let blob_schedule = match &self.sequencer {
-                Some(seq) => match seq.blob_schedule(config.l1_chain_id) {
-                    Ok(schedule) => Some(schedule),
-                    Err(e) => {
-                        error!(target: "light_cl::config", error = %e, "cannot sequence; stopping the node");
-                        let _ = shutdown_executor.initiate_graceful_shutdown();
-                        return;
-                    }
-                },
-                None => None,
-            };
-            let mut follow_config = FollowConfig::for_block_time(config.block_time);
-            follow_config.follow_unsafe = self.follow_unsafe;
-            if let Some(interval) = self.interval {
-                follow_config.interval = interval;
-            }
-            let l1 = self.l1;
-            let sequencer_l1 = l1.clone();
-            // Canonical-chain changes (a sync target reached between ticks) refresh the view.
-            let mut canonical = provider.canonical_state_stream();
-            let refresh = handle.clone();
-            let refresh_view = async move {
-                while canonical.next().await.is_some() {
-                    refresh.refresh().await?;
-                }
-                Ok::<(), OwnerStopped>(())
-            };
-            info!(target: "light_cl", source = %self.source.url(), l2_chain_id = config.l2_chain_id, "light CL started");
-            let follow =
-                FollowTask::new(self.source, l1, chain.clone(), handle.clone(), view, follow_config);
-            let (sequencer, sequencer_handle) = match (self.sequencer, blob_schedule) {
-                (Some(seq), Some(blob_schedule)) => {
-                    let (task, seq_handle) = Sequencer::new(SequencerDeps {
-                        l1: sequencer_l1,
-                        chain,
-                        owner: handle.clone(),
-                        config: config.clone(),
-                        blob_schedule,
-                        settings: seq.config,
-                        ready: follow.ready(),
-                        publishers: seq.publishers,
-                    });
-                    (Some(task), Some(seq_handle))
-                }
-                _ => (None, None),
-            };
-            self.admin.set(Admin::new(sequencer_handle, handle));
             // One token stops every task; reth's shutdown signal cancels it.
             let stop = CancellationToken::new();
-            let on_shutdown = {
-                let stop = stop.clone();
-                async move {
-                    let _guard = shutdown.await;
+            let run = self.run(parts, stop.clone());
+            tokio::pin!(run);
+            let outcome = tokio::select! {
+                outcome = &mut run => outcome,
+                guard = shutdown => {
                     stop.cancel();
-                    std::future::pending::<()>().await
+                    let outcome = run.await;
+                    drop(guard);
+                    outcome
                 }
             };
-            let sequencer = {
-                let stop = stop.clone();
-                async move {
-                    match sequencer {
-                        Some(task) => task.run(stop.cancelled_owned()).await,
-                        None => std::future::pending().await,
-                    }
-                }
-            };
-            let follow_stop = stop.clone().cancelled_owned();
-            let follow: Pin<Box<dyn Future<Output = Result<(), FollowExit>> + Send>> =
-                match self.source_el {
-                    Some(el) => Box::pin(follow.with_source_el(el).run(follow_stop)),
-                    None => Box::pin(follow.run(follow_stop)),
-                };
-            // Every task runs until the token is cancelled; one that ends before that leaves
-            // reth serving heads nobody moves, so it takes the node down.
-            let ended = tokio::select! {
-                () = on_shutdown => unreachable!("pending after cancelling"),
-                result = follow => match result {
-                    Ok(()) => "the follow task stopped".to_owned(),
-                    Err(e) => format!("the follow task failed: {e}"),
-                },
-                () = owner.run() => "the engine owner stopped".to_owned(),
-                result = refresh_view => match result {
-                    Ok(()) => "the canonical state stream ended".to_owned(),
-                    Err(e) => format!("refreshing the view failed: {e}"),
-                },
-                () = sequencer => "the sequencer stopped".to_owned(),
-            };
-            if !stop.is_cancelled() {
-                error!(target: "light_cl", reason = %ended, "the light CL stopped unexpectedly; stopping the node");
-                stop.cancel();
+            // A light CL that ends before shutdown would leave reth serving heads nobody moves.
+            if let Err(e) = outcome {
+                error!(target: "light_cl", error = %format!("{e:#}"), "the light CL stopped; stopping the node");
                 let _ = shutdown_executor.initiate_graceful_shutdown();
             }
         });
         Ok(())
+    }
+
+    /// Runs the light CL until `stop` is cancelled (then `Ok`), or until it cannot go on: a
+    /// fetched rollup config that does not describe this chain, a fork this node cannot execute
+    /// already active, or a task that ended.
+    async fn run<Net>(self, reth: RethParts<P, Net>, stop: CancellationToken) -> eyre::Result<()>
+    where
+        Net: BlockDownloaderProvider<Client: HeadersClient<Header = Header>> + Send + Sync,
+    {
+        let RethParts { engine, provider, network, spec } = reth;
+        let config = match self.config {
+            Some(config) => config,
+            None => {
+                let fetched = tokio::select! {
+                    config = config::fetch(&self.source) => config,
+                    () = stop.cancelled() => return Ok(()),
+                };
+                config::check_against_chain_spec(&fetched, &spec)
+                    .wrap_err("the follow source's rollup config does not describe this chain")?;
+                fetched
+            }
+        };
+        let config = Arc::new(config);
+        let mut chain = RethChain::new(provider.clone(), config.genesis.clone());
+        match network.fetch_client().await {
+            Ok(client) => chain = chain.with_peers(PeerHeaders::new(client)),
+            Err(_) => {
+                warn!(target: "light_cl", "no devp2p fetch client: head targets are checked to hold our finalized block only through the source")
+            }
+        }
+        let view = View::new(&config);
+        let outputs = RethOutputs::new(chain.clone(), provider.clone());
+        self.rpc.set(OptimismRpc::new(view.subscribe(), config.clone(), VERSION, outputs));
+
+        let head = chain.heads().await.wrap_err("reading the local head")?.unsafe_head;
+        let fork_limit = config::fork_limit(&config, head.timestamp)?;
+        if let Some(fork) = &fork_limit {
+            warn!(target: "light_cl::config", fork = fork.name(), activation = fork.time, op_reth = config::OP_RETH_VERSION, "the rollup config schedules a fork this node cannot execute: the heads stop at the last block before it; upgrade op-reth-light before then");
+        }
+        let (owner, handle) = EngineOwner::new(engine, chain.clone(), view.clone());
+        let owner = owner.with_fork_limit(fork_limit);
+        let blob_schedule = match &self.sequencer {
+            Some(seq) => Some(seq.blob_schedule(config.l1_chain_id).wrap_err("cannot sequence")?),
+            None => None,
+        };
+        let mut follow_config = FollowConfig::for_block_time(config.block_time);
+        follow_config.follow_unsafe = self.follow_unsafe;
+        if let Some(interval) = self.interval {
+            follow_config.interval = interval;
+        }
+        // Canonical-chain changes (a sync target reached between ticks) refresh the view.
+        let mut canonical = provider.canonical_state_stream();
+        let refresh = handle.clone();
+        let refresh_view = async move {
+            while canonical.next().await.is_some() {
+                refresh.refresh().await?;
+            }
+            Ok::<(), OwnerStopped>(())
+        };
+        info!(target: "light_cl", source = %self.source.url(), l2_chain_id = config.l2_chain_id, "light CL started");
+        let follow = FollowTask::new(
+            self.source,
+            self.l1.clone(),
+            chain.clone(),
+            handle.clone(),
+            view,
+            follow_config,
+        );
+        let (sequencer, sequencer_handle) = match (self.sequencer, blob_schedule) {
+            (Some(seq), Some(blob_schedule)) => {
+                let (task, seq_handle) = Sequencer::new(SequencerDeps {
+                    l1: self.l1,
+                    chain,
+                    owner: handle.clone(),
+                    config: config.clone(),
+                    blob_schedule,
+                    settings: seq.config,
+                    ready: follow.ready(),
+                    publishers: seq.publishers,
+                });
+                (Some(task), Some(seq_handle))
+            }
+            _ => (None, None),
+        };
+        self.admin.set(AdminRpc::new(Admin::new(sequencer_handle, handle)));
+        let sequencer = async {
+            match sequencer {
+                Some(task) => task.run(stop.cancelled()).await,
+                None => std::future::pending().await,
+            }
+        };
+        let follow: Pin<Box<dyn Future<Output = Result<(), FollowExit>> + Send + '_>> =
+            match self.source_el {
+                Some(el) => Box::pin(follow.with_source_el(el).run(stop.cancelled())),
+                None => Box::pin(follow.run(stop.cancelled())),
+            };
+        // Every task runs until the token is cancelled; one that ends before that is an error.
+        let ended = tokio::select! {
+            result = follow => match result {
+                Ok(()) => "the follow task stopped".to_owned(),
+                Err(e) => format!("the follow task failed: {e}"),
+            },
+            () = owner.run() => "the engine owner stopped".to_owned(),
+            result = refresh_view => match result {
+                Ok(()) => "the canonical state stream ended".to_owned(),
+                Err(e) => format!("refreshing the view failed: {e}"),
+            },
+            () = sequencer => "the sequencer stopped".to_owned(),
+        };
+        if stop.is_cancelled() {
+            return Ok(());
+        }
+        Err(eyre::eyre!("{ended} before shutdown"))
     }
 }

@@ -271,7 +271,7 @@ async fn sequencer_build_round_trip_in_process_vs_engine_api() -> eyre::Result<(
         sequencer::{Sequencer, SequencerConfig, SequencerDeps},
         EngineOwner, FollowConfig, FollowTask, View,
     };
-    use light_cl_rpc::{L1Client, SourceClient, SourceConfig};
+    use light_cl_rpc::{CappedClient, CappedConfig, L1Client};
     use op_reth_light::{RethChain, RethEngine};
     use serde_json::Value;
 
@@ -293,7 +293,7 @@ async fn sequencer_build_round_trip_in_process_vs_engine_api() -> eyre::Result<(
     };
     let (owner, handle) = EngineOwner::new(engine.clone(), chain.clone(), view.clone());
     tokio::spawn(owner.run());
-    let source = SourceClient::new(SourceConfig::new(world.source.server.url()))?;
+    let source = CappedClient::new(CappedConfig::new(world.source.server.url()))?;
     let l1 = L1Client::new(world.l1_url.clone(), Duration::from_secs(5)).expect("L1 client");
     let mut follow_config = FollowConfig::for_block_time(1);
     follow_config.follow_unsafe = false;

@@ -3,28 +3,28 @@
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::B256;
 use light_cl_protocol::{L1BlockRef, L2BlockRef, SyncStatus};
-use light_cl_rpc::{ElError, L1Client, L2Block, L2Client, SourceClient, SourceError};
+use light_cl_rpc::{CappedClient, CappedError, ElError, L1Client, L2Block, L2Client};
 use std::future::Future;
 
 /// The follow source: a rollup node's `optimism_syncStatus`.
 pub trait FollowSource: Send + Sync + 'static {
     /// Fetches the source's current status.
-    fn sync_status(&self) -> impl Future<Output = Result<SyncStatus, SourceError>> + Send;
+    fn sync_status(&self) -> impl Future<Output = Result<SyncStatus, CappedError>> + Send;
 
     /// The source's canonical block at `number`, from `optimism_outputAtBlock` (which needs the
     /// source's execution layer to still hold that block's state).
     fn block_ref_at(
         &self,
         number: u64,
-    ) -> impl Future<Output = Result<L2BlockRef, SourceError>> + Send;
+    ) -> impl Future<Output = Result<L2BlockRef, CappedError>> + Send;
 }
 
-impl FollowSource for SourceClient {
-    fn sync_status(&self) -> impl Future<Output = Result<SyncStatus, SourceError>> + Send {
-        SourceClient::sync_status(self)
+impl FollowSource for CappedClient {
+    fn sync_status(&self) -> impl Future<Output = Result<SyncStatus, CappedError>> + Send {
+        CappedClient::sync_status(self)
     }
 
-    async fn block_ref_at(&self, number: u64) -> Result<L2BlockRef, SourceError> {
+    async fn block_ref_at(&self, number: u64) -> Result<L2BlockRef, CappedError> {
         Ok(self.output_at_block(number).await?.block_ref)
     }
 }

@@ -1,6 +1,6 @@
 //! What L1 and L2 execution RPC clients share: the error type.
 
-use crate::SourceError;
+use crate::CappedError;
 use std::time::Duration;
 
 /// What went wrong with a request to an execution-layer RPC (L1, or the source's L2).
@@ -22,10 +22,10 @@ pub enum ElError {
     },
 }
 
-impl From<SourceError> for ElError {
-    fn from(e: SourceError) -> Self {
+impl From<CappedError> for ElError {
+    fn from(e: CappedError) -> Self {
         match e {
-            SourceError::Timeout(t) => Self::Timeout(t),
+            CappedError::Timeout(t) => Self::Timeout(t),
             other => Self::Rpc(other.to_string()),
         }
     }

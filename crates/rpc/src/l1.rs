@@ -1,7 +1,7 @@
 //! L1 client: block refs by number, hash and tag, headers and receipts, over the capped JSON-RPC
 //! client (a timeout and a size cap on every answer, no redirects).
 
-use crate::{ElError, SourceClient, SourceConfig};
+use crate::{CappedClient, CappedConfig, ElError};
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::B256;
 use alloy_rpc_types_eth::{Block, TransactionReceipt};
@@ -18,7 +18,7 @@ pub const DEFAULT_MAX_L1_RESPONSE_BYTES: usize = 64 << 20;
 /// An L1 execution client, read for block refs, headers and receipts.
 #[derive(Debug, Clone)]
 pub struct L1Client {
-    rpc: Arc<SourceClient>,
+    rpc: Arc<CappedClient>,
 }
 
 impl L1Client {
@@ -34,10 +34,10 @@ impl L1Client {
         timeout: Duration,
         max_response_bytes: usize,
     ) -> Result<Self, ElError> {
-        let mut config = SourceConfig::new(url);
+        let mut config = CappedConfig::new(url);
         config.timeout = timeout;
         config.max_response_bytes = max_response_bytes;
-        let rpc = SourceClient::new(config).map_err(|e| ElError::Rpc(e.to_string()))?;
+        let rpc = CappedClient::new(config).map_err(|e| ElError::Rpc(e.to_string()))?;
         Ok(Self { rpc: Arc::new(rpc) })
     }
 

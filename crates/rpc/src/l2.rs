@@ -1,7 +1,7 @@
 //! Client of the follow source's L2 execution RPC: whole blocks, as payloads the local engine can
 //! take, for catching up when no devp2p peer serves them.
 
-use crate::{ElError, SourceClient, SourceConfig};
+use crate::{CappedClient, CappedConfig, ElError};
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::B256;
 use light_cl_protocol::L2BlockRef;
@@ -49,16 +49,16 @@ pub const DEFAULT_MAX_BLOCK_RESPONSE_BYTES: usize = 32 << 20;
 /// on every answer.
 #[derive(Debug, Clone)]
 pub struct L2Client {
-    rpc: Arc<SourceClient>,
+    rpc: Arc<CappedClient>,
 }
 
 impl L2Client {
     /// A client of the L2 execution RPC at `url` (HTTP or HTTPS).
     pub fn new(url: Url, timeout: Duration) -> Result<Self, ElError> {
-        let mut config = SourceConfig::new(url);
+        let mut config = CappedConfig::new(url);
         config.timeout = timeout;
         config.max_response_bytes = DEFAULT_MAX_BLOCK_RESPONSE_BYTES;
-        let rpc = SourceClient::new(config).map_err(|e| ElError::Rpc(e.to_string()))?;
+        let rpc = CappedClient::new(config).map_err(|e| ElError::Rpc(e.to_string()))?;
         Ok(Self { rpc: Arc::new(rpc) })
     }
 

@@ -1,34 +1,38 @@
 //! JSON-RPC for the op-reth-light light CL.
 //!
-//! - [`SourceClient`]: the follow source's `optimism_syncStatus`, `optimism_rollupConfig` and
-//!   `optimism_version`, with a timeout, a size cap, extra headers and typed errors;
+//! - [`CappedClient`]: the capped JSON-RPC client (a timeout and a size cap on every answer, no
+//!   redirects, extra headers, JWT, typed errors) behind the follow source, the source EL, L1
+//!   and the publisher, with the rollup node's `optimism_*` methods;
 //! - [`L1Client`]: L1 block refs by number, hash and tag;
 //! - [`L2Client`]: whole L2 blocks from the follow source's execution RPC, for catching up;
 //! - [`OptimismApiServer`] / [`OptimismRpc`]: the node's own `optimism_*` namespace, answered from
 //!   a shared view, with [`serve`] to run it standalone;
 //! - [`AdminApiServer`] / [`AdminRpc`]: the `admin_*` sequencer controls and
-//!   `admin_postUnsafePayload`; [`PayloadPublisher`] posts sealed blocks to other nodes.
+//!   `admin_postUnsafePayload`; [`PayloadPublisher`] posts sealed blocks to other nodes;
+//! - [`Late`]: either namespace registered before the node runs, set once the light CL starts.
 
 mod admin;
+mod capped;
 mod el;
 mod l1;
 mod l2;
+mod late;
 mod publish;
 mod server;
-mod source;
 
 pub use admin::{
     data_to_envelope, envelope_to_data, AdminApiClient, AdminApiServer, AdminBackend, AdminRpc,
-    LateAdmin, SequencerAdminError, ADMIN_ERROR_CODE,
+    SequencerAdminError, ADMIN_ERROR_CODE,
+};
+pub use capped::{
+    CappedClient, CappedConfig, CappedError, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
 pub use el::ElError;
 pub use l1::{L1Client, DEFAULT_L1_TIMEOUT, DEFAULT_MAX_L1_RESPONSE_BYTES};
 pub use l2::{L2Block, L2Client, DEFAULT_L2_TIMEOUT, DEFAULT_MAX_BLOCK_RESPONSE_BYTES};
+pub use late::Late;
 pub use publish::PayloadPublisher;
 pub use server::{
-    serve, LateRpc, NoOutputs, OptimismApiClient, OptimismApiServer, OptimismRpc, OutputError,
-    OutputSource, RpcError, NOT_FOUND_CODE, NOT_READY_CODE, UNSUPPORTED_CODE,
-};
-pub use source::{
-    SourceClient, SourceConfig, SourceError, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+    serve, NoOutputs, OptimismApiClient, OptimismApiServer, OptimismRpc, OutputError, OutputSource,
+    RpcError, NOT_FOUND_CODE, NOT_READY_CODE, UNSUPPORTED_CODE,
 };

@@ -1,6 +1,6 @@
 //! Publishing sealed blocks to other rollup nodes with `admin_postUnsafePayload`.
 
-use crate::{admin::data_to_envelope, SourceClient, SourceConfig, SourceError};
+use crate::{admin::data_to_envelope, CappedClient, CappedConfig, CappedError};
 use alloy_rpc_types_engine::JwtSecret;
 use op_alloy_rpc_types_engine::OpExecutionData;
 use std::time::Duration;
@@ -9,7 +9,7 @@ use url::Url;
 /// Sends each sealed block to one rollup node (op-node, kona-node or op-reth-light).
 #[derive(Debug)]
 pub struct PayloadPublisher {
-    rpc: SourceClient,
+    rpc: CappedClient,
 }
 
 impl PayloadPublisher {
@@ -18,11 +18,11 @@ impl PayloadPublisher {
         url: Url,
         jwt_secret: Option<JwtSecret>,
         timeout: Duration,
-    ) -> Result<Self, SourceError> {
-        let mut config = SourceConfig::new(url);
+    ) -> Result<Self, CappedError> {
+        let mut config = CappedConfig::new(url);
         config.timeout = timeout;
         config.jwt_secret = jwt_secret;
-        Ok(Self { rpc: SourceClient::new(config)? })
+        Ok(Self { rpc: CappedClient::new(config)? })
     }
 
     /// The target.
@@ -31,7 +31,7 @@ impl PayloadPublisher {
     }
 
     /// Posts the block as op-node's execution payload envelope.
-    pub async fn post(&self, payload: &OpExecutionData) -> Result<(), SourceError> {
+    pub async fn post(&self, payload: &OpExecutionData) -> Result<(), CappedError> {
         let envelope = data_to_envelope(payload);
         self.rpc.call_with("admin_postUnsafePayload", serde_json::json!([envelope])).await
     }

@@ -8,11 +8,7 @@ use jsonrpsee::{
     types::{error::INTERNAL_ERROR_CODE, ErrorObject, ErrorObjectOwned},
 };
 use light_cl_protocol::{OutputResponse, RollupConfig, SyncStatus};
-use std::{
-    future::Future,
-    net::SocketAddr,
-    sync::{Arc, OnceLock},
-};
+use std::{future::Future, net::SocketAddr, sync::Arc};
 use tokio::sync::watch;
 
 /// The `optimism` namespace a rollup node serves (op-node `node/api.go`).
@@ -137,59 +133,6 @@ impl<O: OutputSource> OptimismApiServer for OptimismRpc<O> {
 
 /// JSON-RPC error code for "the light CL is not ready yet".
 pub const NOT_READY_CODE: i32 = -32002;
-
-/// The `optimism` namespace before its state exists: registered when the node's RPC starts,
-/// filled in once the rollup config is known. Until then every method answers "not ready".
-#[derive(Debug)]
-pub struct LateRpc<O>(Arc<OnceLock<OptimismRpc<O>>>);
-
-impl<O> Clone for LateRpc<O> {
-    fn clone(&self) -> Self {
-        Self(self.0.clone())
-    }
-}
-
-impl<O> Default for LateRpc<O> {
-    fn default() -> Self {
-        Self(Arc::default())
-    }
-}
-
-impl<O: OutputSource> LateRpc<O> {
-    /// Fills the slot; returns `false` if it was already filled.
-    pub fn set(&self, rpc: OptimismRpc<O>) -> bool {
-        self.0.set(rpc).is_ok()
-    }
-
-    fn get(&self) -> RpcResult<&OptimismRpc<O>> {
-        self.0.get().ok_or_else(|| {
-            ErrorObject::owned(
-                NOT_READY_CODE,
-                "light CL not ready: waiting for the rollup config",
-                None::<()>,
-            )
-        })
-    }
-}
-
-#[async_trait]
-impl<O: OutputSource> OptimismApiServer for LateRpc<O> {
-    async fn sync_status(&self) -> RpcResult<SyncStatus> {
-        self.get()?.sync_status().await
-    }
-
-    async fn rollup_config(&self) -> RpcResult<RollupConfig> {
-        self.get()?.rollup_config().await
-    }
-
-    async fn version(&self) -> RpcResult<String> {
-        self.get()?.version().await
-    }
-
-    async fn output_at_block(&self, block: BlockNumberOrTag) -> RpcResult<OutputResponse> {
-        self.get()?.output_at_block(block).await
-    }
-}
 
 /// Starts a standalone HTTP/WS server of the `optimism` namespace on `addr`.
 pub async fn serve<O: OutputSource>(

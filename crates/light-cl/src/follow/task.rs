@@ -13,7 +13,7 @@ use crate::{
     ApplyError, Chain, ChainError,
 };
 use light_cl_protocol::{BlockID, L2BlockRef};
-use light_cl_rpc::{ElError, SourceError};
+use light_cl_rpc::{CappedError, ElError};
 use std::{future::Future, time::Duration};
 use tokio::{
     sync::watch,
@@ -113,7 +113,7 @@ pub enum TickOutcome {
 pub enum Skipped {
     /// The follow source failed.
     #[error("follow source: {0}")]
-    Source(#[from] SourceError),
+    Source(#[from] CappedError),
     /// L1 failed.
     #[error("L1: {0}")]
     L1(#[from] ElError),

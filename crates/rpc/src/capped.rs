@@ -15,9 +15,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default cap on an answer's size. A `SyncStatus` is about 3 KiB; a rollup config a few KiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1 << 20;
 
-/// Settings of a [`SourceClient`].
+/// Settings of a [`CappedClient`].
 #[derive(Debug, Clone)]
-pub struct SourceConfig {
+pub struct CappedConfig {
     /// The rollup node's RPC URL (`http://` or `https://`).
     pub url: Url,
     /// Time allowed for one request, body included.
@@ -31,7 +31,7 @@ pub struct SourceConfig {
     pub jwt_secret: Option<JwtSecret>,
 }
 
-impl SourceConfig {
+impl CappedConfig {
     /// Defaults for `url`.
     pub fn new(url: Url) -> Self {
         Self {
@@ -47,7 +47,7 @@ impl SourceConfig {
 /// What went wrong with a call through the capped JSON-RPC client (the follow source, the source
 /// EL, L1, publish targets); the caller's error says which.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SourceError {
+pub enum CappedError {
     /// The client could not be built from the settings.
     #[error("invalid follow-source settings: {0}")]
     Config(String),
@@ -79,7 +79,7 @@ pub enum SourceError {
     },
 }
 
-impl SourceError {
+impl CappedError {
     /// A short label for metrics and logs.
     pub const fn kind(&self) -> &'static str {
         match self {
@@ -97,17 +97,17 @@ impl SourceError {
 /// A JSON-RPC client of a rollup node: `optimism_syncStatus`, `optimism_rollupConfig`,
 /// `optimism_version`.
 #[derive(Debug)]
-pub struct SourceClient {
+pub struct CappedClient {
     http: reqwest::Client,
-    config: SourceConfig,
+    config: CappedConfig,
     next_id: AtomicU64,
 }
 
-impl SourceClient {
+impl CappedClient {
     /// Builds a client; fails on an unusable URL scheme or header.
-    pub fn new(config: SourceConfig) -> Result<Self, SourceError> {
+    pub fn new(config: CappedConfig) -> Result<Self, CappedError> {
         if !matches!(config.url.scheme(), "http" | "https") {
-            return Err(SourceError::Config(format!(
+            return Err(CappedError::Config(format!(
                 "follow source URL must be http or https, got {}",
                 config.url.scheme()
             )));
@@ -115,9 +115,9 @@ impl SourceClient {
         let mut headers = HeaderMap::new();
         for (name, value) in &config.headers {
             let name = HeaderName::try_from(name.as_str())
-                .map_err(|e| SourceError::Config(format!("header name {name:?}: {e}")))?;
+                .map_err(|e| CappedError::Config(format!("header name {name:?}: {e}")))?;
             let value = HeaderValue::try_from(value.as_str())
-                .map_err(|e| SourceError::Config(format!("header value for {name}: {e}")))?;
+                .map_err(|e| CappedError::Config(format!("header value for {name}: {e}")))?;
             headers.insert(name, value);
         }
         let http = reqwest::Client::builder()
@@ -126,7 +126,7 @@ impl SourceClient {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(config.timeout)
             .build()
-            .map_err(|e| SourceError::Config(e.to_string()))?;
+            .map_err(|e| CappedError::Config(e.to_string()))?;
         Ok(Self { http, config, next_id: AtomicU64::new(1) })
     }
 
@@ -136,30 +136,30 @@ impl SourceClient {
     }
 
     /// `optimism_syncStatus`.
-    pub async fn sync_status(&self) -> Result<SyncStatus, SourceError> {
+    pub async fn sync_status(&self) -> Result<SyncStatus, CappedError> {
         self.call("optimism_syncStatus").await
     }
 
     /// `optimism_rollupConfig`.
-    pub async fn rollup_config(&self) -> Result<RollupConfig, SourceError> {
+    pub async fn rollup_config(&self) -> Result<RollupConfig, CappedError> {
         let config: RollupConfig = self.call("optimism_rollupConfig").await?;
-        config.check().map_err(|e| SourceError::Malformed(e.to_string()))?;
+        config.check().map_err(|e| CappedError::Malformed(e.to_string()))?;
         Ok(config)
     }
 
     /// `optimism_version`.
-    pub async fn version(&self) -> Result<String, SourceError> {
+    pub async fn version(&self) -> Result<String, CappedError> {
         self.call("optimism_version").await
     }
 
     /// `optimism_outputAtBlock` at L2 block `number`.
-    pub async fn output_at_block(&self, number: u64) -> Result<OutputResponse, SourceError> {
+    pub async fn output_at_block(&self, number: u64) -> Result<OutputResponse, CappedError> {
         let number = format!("{number:#x}");
         self.call_with("optimism_outputAtBlock", serde_json::json!([number])).await
     }
 
     /// Calls a method without parameters.
-    async fn call<T: DeserializeOwned>(&self, method: &str) -> Result<T, SourceError> {
+    async fn call<T: DeserializeOwned>(&self, method: &str) -> Result<T, CappedError> {
         self.call_with(method, serde_json::json!([])).await
     }
 
@@ -168,11 +168,11 @@ impl SourceClient {
         &self,
         method: &str,
         params: serde_json::Value,
-    ) -> Result<T, SourceError> {
+    ) -> Result<T, CappedError> {
         let timeout = self.config.timeout;
         match tokio::time::timeout(timeout, self.exchange(method, params)).await {
             Ok(result) => result,
-            Err(_) => Err(SourceError::Timeout(timeout)),
+            Err(_) => Err(CappedError::Timeout(timeout)),
         }
     }
 
@@ -180,7 +180,7 @@ impl SourceClient {
         &self,
         method: &str,
         params: serde_json::Value,
-    ) -> Result<T, SourceError> {
+    ) -> Result<T, CappedError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let request =
             serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
@@ -188,7 +188,7 @@ impl SourceClient {
         if let Some(secret) = &self.config.jwt_secret {
             let token = secret
                 .encode(&Claims::with_current_timestamp())
-                .map_err(|e| SourceError::Config(format!("JWT: {e}")))?;
+                .map_err(|e| CappedError::Config(format!("JWT: {e}")))?;
             post = post.bearer_auth(token);
         }
         let mut response = post
@@ -199,33 +199,33 @@ impl SourceClient {
             .map_err(|e| self.transport(e))?;
         let status = response.status();
         if !status.is_success() {
-            return Err(SourceError::HttpStatus(status.as_u16()));
+            return Err(CappedError::HttpStatus(status.as_u16()));
         }
         let limit = self.config.max_response_bytes;
         if response.content_length().is_some_and(|len| len > limit as u64) {
-            return Err(SourceError::Oversized { limit });
+            return Err(CappedError::Oversized { limit });
         }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| self.transport(e))? {
             if body.len() + chunk.len() > limit {
-                return Err(SourceError::Oversized { limit });
+                return Err(CappedError::Oversized { limit });
             }
             body.extend_from_slice(&chunk);
         }
         decode_response(&body, id)
     }
 
-    fn transport(&self, e: reqwest::Error) -> SourceError {
+    fn transport(&self, e: reqwest::Error) -> CappedError {
         if e.is_timeout() {
-            SourceError::Timeout(self.config.timeout)
+            CappedError::Timeout(self.config.timeout)
         } else {
-            SourceError::Transport(error_chain(&e))
+            CappedError::Transport(error_chain(&e))
         }
     }
 }
 
 /// Decodes a JSON-RPC 2.0 response to request `id`.
-pub(crate) fn decode_response<T: DeserializeOwned>(body: &[u8], id: u64) -> Result<T, SourceError> {
+pub(crate) fn decode_response<T: DeserializeOwned>(body: &[u8], id: u64) -> Result<T, CappedError> {
     #[derive(serde::Deserialize)]
     struct Response {
         #[serde(default)]
@@ -243,16 +243,16 @@ pub(crate) fn decode_response<T: DeserializeOwned>(body: &[u8], id: u64) -> Resu
         message: String,
     }
     let response: Response = serde_json::from_slice(body).map_err(|e| {
-        SourceError::Malformed(format!("not a JSON-RPC response ({e}): {}", preview(body)))
+        CappedError::Malformed(format!("not a JSON-RPC response ({e}): {}", preview(body)))
     })?;
     if let Some(error) = response.error {
-        return Err(SourceError::Rpc { code: error.code, message: error.message });
+        return Err(CappedError::Rpc { code: error.code, message: error.message });
     }
     if response.id != serde_json::json!(id) {
-        return Err(SourceError::Malformed(format!("response id {} is not {id}", response.id)));
+        return Err(CappedError::Malformed(format!("response id {} is not {id}", response.id)));
     }
-    let result = response.result.ok_or_else(|| SourceError::Malformed("no result".into()))?;
-    serde_json::from_str(result.get()).map_err(|e| SourceError::Malformed(format!("result: {e}")))
+    let result = response.result.ok_or_else(|| CappedError::Malformed("no result".into()))?;
+    serde_json::from_str(result.get()).map_err(|e| CappedError::Malformed(format!("result: {e}")))
 }
 
 fn present<'de, D: serde::Deserializer<'de>>(
@@ -292,7 +292,7 @@ mod tests {
             br#"{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"method not found"}}"#;
         assert_eq!(
             decode_response::<String>(err, 7).unwrap_err(),
-            SourceError::Rpc { code: -32601, message: "method not found".into() }
+            CappedError::Rpc { code: -32601, message: "method not found".into() }
         );
         assert_eq!(decode_response::<String>(ok, 8).unwrap_err().kind(), "malformed");
         let html = b"<html><body>502 Bad Gateway</body></html>";
@@ -311,9 +311,9 @@ mod tests {
     #[test]
     fn rejects_bad_settings() {
         let url: Url = "ws://localhost:1".parse().unwrap();
-        assert_eq!(SourceClient::new(SourceConfig::new(url)).unwrap_err().kind(), "config");
-        let mut config = SourceConfig::new("http://localhost:1".parse().unwrap());
+        assert_eq!(CappedClient::new(CappedConfig::new(url)).unwrap_err().kind(), "config");
+        let mut config = CappedConfig::new("http://localhost:1".parse().unwrap());
         config.headers.push(("bad header".into(), "x".into()));
-        assert_eq!(SourceClient::new(config).unwrap_err().kind(), "config");
+        assert_eq!(CappedClient::new(config).unwrap_err().kind(), "config");
     }
 }
