@@ -1,6 +1,7 @@
 //! An in-memory execution layer that answers like reth v1.10.2's engine tree:
 //! - a head it does not have: SYNCING (and it becomes the sync target);
-//! - a head that is already a canonical ancestor: VALID, no rewind, labels unchanged;
+//! - a head that is already a canonical ancestor: VALID, no rewind, labels unchanged; with payload
+//!   attributes it builds on that ancestor (op-reth lets a sequencer reorg its own chain);
 //! - otherwise the head is applied first; then a non-zero finalized, then safe, that is not
 //!   canonical is an invalid-forkchoice-state error.
 //!
@@ -148,6 +149,12 @@ impl State {
         self.known.get(&hash).is_some_and(|b| self.canonical.get(b.number as usize) == Some(b))
     }
 
+    /// Block `hash` if it is canonical and readable, as reth's provider answers by hash.
+    fn canonical_ref(&self, hash: B256) -> Option<L2BlockRef> {
+        let b = self.known.get(&hash)?;
+        (self.is_canonical(hash) && !self.hidden.contains(&b.number)).then_some(*b)
+    }
+
     /// Makes `head` the canonical tip if its ancestry is known; false otherwise.
     fn make_canonical(&mut self, head: B256) -> bool {
         let mut path = Vec::new();
@@ -168,65 +175,15 @@ impl State {
         self.canonical.extend(path.into_iter().rev());
         true
     }
-}
 
-impl Engine for MemEngine {
-    async fn fork_choice_updated(
-        &self,
-        state: ForkchoiceState,
-        attributes: Option<OpPayloadAttributes>,
+    /// Builds on `head` a block of exactly the attributes' transactions.
+    fn build(
+        &mut self,
+        head: B256,
+        attributes: OpPayloadAttributes,
     ) -> Result<ForkchoiceUpdated, EngineError> {
-        let mut s = self.state.lock().unwrap();
-        s.updates.push(state);
-        let head = state.head_block_hash;
-        let syncing = || Ok(ForkchoiceUpdated::from_status(PayloadStatusEnum::Syncing));
-        let valid = || Ok(ForkchoiceUpdated::from_status(PayloadStatusEnum::Valid));
-        let fault = s.script.pop_front().unwrap_or(s.fault);
-        match fault {
-            Some(Fault::Backfill) => return syncing(),
-            Some(Fault::ValidButIgnored) => return valid(),
-            Some(Fault::Unavailable) => return Err(EngineError::Unavailable),
-            Some(Fault::ErrorAfterHead) => {
-                if s.known.contains_key(&head) && !s.make_canonical(head) {
-                    return syncing();
-                }
-                return Err(EngineError::Internal("scripted failure after the head".into()));
-            }
-            None => {}
-        }
-        if !s.known.contains_key(&head) {
-            s.sync_target = Some(head);
-            return syncing();
-        }
-        let tip = s.canonical.last().expect("genesis").hash;
-        if head != tip && s.is_canonical(head) {
-            return valid();
-        }
-        if head != tip && !s.make_canonical(head) {
-            s.sync_target = Some(head);
-            return syncing();
-        }
-        s.sync_target = None;
-        for (hash, is_finalized) in
-            [(state.finalized_block_hash, true), (state.safe_block_hash, false)]
-        {
-            if hash.is_zero() {
-                continue;
-            }
-            if !s.is_canonical(hash) {
-                return Err(EngineError::Forkchoice(ForkchoiceUpdateError::InvalidState));
-            }
-            let block = s.known[&hash];
-            if is_finalized {
-                s.finalized = Some(block);
-            } else {
-                s.safe = Some(block);
-            }
-        }
-        let Some(attributes) = attributes else { return valid() };
-        s.attributes.push(attributes.clone());
-        // Build on the head: a block of exactly the attributes' transactions.
-        let parent = s.known[&head];
+        self.attributes.push(attributes.clone());
+        let parent = self.known[&head];
         if attributes.payload_attributes.timestamp <= parent.timestamp {
             return Err(EngineError::Forkchoice(
                 ForkchoiceUpdateError::UpdatedInvalidPayloadAttributes,
@@ -261,9 +218,73 @@ impl Engine for MemEngine {
             body: alloy_consensus::BlockBody { transactions: txs, ommers: vec![], withdrawals },
         };
         let hash = block.header.hash_slow();
-        let id = PayloadId::new((s.built.len() as u64 + 1).to_be_bytes());
-        s.built.insert(id, OpExecutionData::from_block_unchecked(hash, &block));
+        let id = PayloadId::new((self.built.len() as u64 + 1).to_be_bytes());
+        self.built.insert(id, OpExecutionData::from_block_unchecked(hash, &block));
         Ok(ForkchoiceUpdated::from_status(PayloadStatusEnum::Valid).with_payload_id(id))
+    }
+}
+
+impl Engine for MemEngine {
+    async fn fork_choice_updated(
+        &self,
+        state: ForkchoiceState,
+        attributes: Option<OpPayloadAttributes>,
+    ) -> Result<ForkchoiceUpdated, EngineError> {
+        let mut s = self.state.lock().unwrap();
+        s.updates.push(state);
+        let head = state.head_block_hash;
+        let syncing = || Ok(ForkchoiceUpdated::from_status(PayloadStatusEnum::Syncing));
+        let valid = || Ok(ForkchoiceUpdated::from_status(PayloadStatusEnum::Valid));
+        let fault = s.script.pop_front().unwrap_or(s.fault);
+        match fault {
+            Some(Fault::Backfill) => return syncing(),
+            Some(Fault::ValidButIgnored) => return valid(),
+            Some(Fault::Unavailable) => return Err(EngineError::Unavailable),
+            Some(Fault::ErrorAfterHead) => {
+                if s.known.contains_key(&head) && !s.make_canonical(head) {
+                    return syncing();
+                }
+                return Err(EngineError::Internal("scripted failure after the head".into()));
+            }
+            None => {}
+        }
+        if !s.known.contains_key(&head) {
+            s.sync_target = Some(head);
+            return syncing();
+        }
+        let tip = s.canonical.last().expect("genesis").hash;
+        if head != tip && s.is_canonical(head) {
+            // op-reth builds on a canonical ancestor (a sibling of its child); labels stay.
+            return match attributes {
+                Some(attributes) => s.build(head, attributes),
+                None => valid(),
+            };
+        }
+        if head != tip && !s.make_canonical(head) {
+            s.sync_target = Some(head);
+            return syncing();
+        }
+        s.sync_target = None;
+        for (hash, is_finalized) in
+            [(state.finalized_block_hash, true), (state.safe_block_hash, false)]
+        {
+            if hash.is_zero() {
+                continue;
+            }
+            if !s.is_canonical(hash) {
+                return Err(EngineError::Forkchoice(ForkchoiceUpdateError::InvalidState));
+            }
+            let block = s.known[&hash];
+            if is_finalized {
+                s.finalized = Some(block);
+            } else {
+                s.safe = Some(block);
+            }
+        }
+        match attributes {
+            Some(attributes) => s.build(head, attributes),
+            None => valid(),
+        }
     }
 
     async fn get_payload(&self, id: PayloadId) -> Result<OpExecutionData, EngineError> {
@@ -325,14 +346,19 @@ impl Chain for MemEngine {
         if s.fail_reads {
             return Err(ChainError::Provider("scripted read failure".into()));
         }
-        Ok(s.known.get(&hash).copied())
+        Ok(s.canonical_ref(hash))
     }
 
+    /// Only canonical blocks, as [`Chain::block_ref_by_hash`].
     async fn header_and_first_tx(
         &self,
         hash: B256,
     ) -> Result<Option<(alloy_consensus::Header, Option<OpTxEnvelope>)>, ChainError> {
-        Ok(self.state.lock().unwrap().headers.get(&hash).cloned())
+        let s = self.state.lock().unwrap();
+        if s.canonical_ref(hash).is_none() {
+            return Ok(None);
+        }
+        Ok(s.headers.get(&hash).cloned())
     }
 
     /// Peers serve every block this engine knows (what devp2p delivered), walking parents.

@@ -128,3 +128,35 @@ async fn nothing_at_or_after_an_unsupported_fork_is_taken() {
     );
     assert_eq!(rig.engine.labels().0, rig.main(7));
 }
+
+#[tokio::test]
+async fn a_build_only_extends_the_head() {
+    // op-reth would build a sibling on a canonical ancestor and reorg the sequencer's own
+    // chain; the owner never asks it to.
+    let rig = Rig::new(5).await;
+    let result = rig.owner.build(rig.main(3).hash, attributes(&rig, rig.main(3))).await;
+    assert!(
+        matches!(result, Err(BuildError::HeadMoved { parent, head })
+            if parent == rig.main(3).hash && head == rig.main(5).hash),
+        "{result:?}"
+    );
+    assert!(rig.engine.updates().is_empty(), "nothing sent");
+    assert_eq!(rig.engine.labels().0, rig.main(5));
+}
+
+#[tokio::test]
+async fn the_engine_double_builds_a_sibling_on_a_canonical_ancestor() {
+    use light_cl::Engine;
+    let rig = Rig::new(5).await;
+    let state = alloy_rpc_types_engine::ForkchoiceState {
+        head_block_hash: rig.main(3).hash,
+        ..Default::default()
+    };
+    let updated =
+        rig.engine.fork_choice_updated(state, Some(attributes(&rig, rig.main(3)))).await.unwrap();
+    let payload = rig.engine.get_payload(updated.payload_id.expect("a payload id")).await.unwrap();
+    let v1 = payload.payload.as_v1();
+    assert_eq!((v1.block_number, v1.parent_hash), (4, rig.main(3).hash));
+    assert_ne!(v1.block_hash, rig.main(4).hash, "a sibling of block 4");
+    assert_eq!(rig.engine.labels().0, rig.main(5), "no rewind");
+}

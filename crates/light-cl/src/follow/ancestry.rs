@@ -1,6 +1,6 @@
 //! Ancestry checks of the follow task: whether the source's unsafe head descends from our head
-//! (a walk over parent hashes through blocks known locally or read from the source's execution
-//! RPC), and whether a new head target's chain holds our finalized block.
+//! (a walk over parent hashes through blocks known locally, read from the source's execution RPC
+//! or served by peers), and whether a new head target's chain holds our finalized block.
 
 use super::FollowTask;
 use crate::{
@@ -27,7 +27,8 @@ pub(super) enum Kept {
 
 impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
     /// Whether the unsafe head `u` has our head as an ancestor, at most `max_ancestry_walk`
-    /// blocks above it.
+    /// blocks above it: walked over canonical blocks, then the source's execution RPC, then
+    /// headers from peers.
     pub(super) async fn descends(&self, u: L2BlockRef, heads: &Heads) -> bool {
         let head = heads.unsafe_head;
         if u.number <= head.number || u.number - head.number > self.config.max_ancestry_walk {
@@ -46,7 +47,11 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
                 Ok(Some(b)) => b,
                 _ => match self.source_el_block(parent).await {
                     Some(b) => b,
-                    None => return false,
+                    // Blocks reth holds off its canonical chain are not readable by hash here;
+                    // peers serve the headers.
+                    None => {
+                        return self.peers_hash_at(cursor, head.number).await == Some(head.hash)
+                    }
                 },
             };
             // Numbers must go down one by one: no answer can keep the walk going.
