@@ -63,6 +63,15 @@ async fn wait_for_head(rig: &Rig, what: &str, done: impl Fn(&L2BlockRef) -> bool
     panic!("timed out waiting for {what}; head {:?}", rig.engine.labels().0);
 }
 
+/// Waits (bounded) until the sequencer has waited more than `after` times (an earlier
+/// `Idle::count`), its last wait for `reason`.
+async fn waited(handle: &SequencerHandle, after: u64, reason: &str) {
+    let mut idle = handle.idle();
+    let wait = idle.wait_for(|i| i.count > after && i.reason == reason);
+    let waited = tokio::time::timeout(Duration::from_secs(20), wait).await.is_ok();
+    assert!(waited, "no wait for {reason}: {:?}", *handle.idle().borrow());
+}
+
 /// The canonical chain from genesis to `head`, through the engine's chain reads.
 async fn chain(rig: &Rig, head: &L2BlockRef) -> Vec<L2BlockRef> {
     use light_cl::Chain;
@@ -83,7 +92,7 @@ async fn admin_server(admin: Admin) -> (Url, jsonrpsee::server::ServerHandle) {
 async fn builds_only_after_the_safe_head_is_applied_then_back_to_back() {
     let mut rig = Rig::sequencing(64).await;
     let handle = sequencer(&rig, true, vec![]);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    waited(&handle, 0, "safe_head_not_applied").await;
     assert_eq!(rig.engine.labels().0.number, 0, "nothing is built before the gate opens");
     assert!(handle.is_active());
 
@@ -130,7 +139,8 @@ async fn past_the_drift_no_tx_pool_then_the_origin_moves_forward() {
     // Without a next L1 block the sequencer builds up to the drift and stops there.
     let edge = last_l1.timestamp + MAX_DRIFT;
     let head = wait_for_head(&rig, "the drift edge", |h| h.timestamp >= edge).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let seen = handle.idle().borrow().count;
+    waited(&handle, seen + 2, "drift_exceeded").await;
     assert_eq!(rig.engine.labels().0, head, "no block past the drift without a next origin");
     assert_eq!(head.timestamp, edge);
     assert_eq!(head.l1_origin, last_l1.id());
@@ -168,7 +178,7 @@ async fn admin_controls_and_errors() {
     let client = HttpClientBuilder::default().build(url).unwrap();
 
     assert!(!client.sequencer_active().await.unwrap(), "started stopped");
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    waited(&handle, 0, "inactive").await;
     assert_eq!(rig.engine.labels().0.number, 0, "a stopped sequencer builds nothing");
     let err = client.stop_sequencer().await.unwrap_err().to_string();
     assert!(err.contains("sequencer not running"), "{err}");
@@ -180,13 +190,14 @@ async fn admin_controls_and_errors() {
     let err = client.start_sequencer(rig.main(0).hash).await.unwrap_err().to_string();
     assert!(err.contains("sequencer already running"), "{err}");
     wait_for_head(&rig, "block 3", |h| h.number >= 3).await;
+    let before_stop = handle.idle().borrow().count;
     let last = client.stop_sequencer().await.unwrap();
     let head = rig.engine.labels().0;
     assert_eq!(last, head.hash);
     // Every slot is late (genesis is in 2023), so blocks come back to back; the stop is served
     // between two of them, long before the drift edge (block ~1,278) would pause building.
     assert!(head.number < 600, "stop waited for the catch-up to end: head {}", head.number);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    waited(&handle, before_stop, "inactive").await;
     assert_eq!(rig.engine.labels().0.hash, last, "nothing built after stop");
 
     // A node that does not sequence says so.

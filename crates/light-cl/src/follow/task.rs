@@ -3,6 +3,7 @@
 
 use super::{
     ancestry::Kept,
+    config::{FollowConfig, FollowExit, SAFE_STALL_TICKS},
     decide::{self, AtSafe, Case, L1Refs, L1Verdict, Local, Outcome, Rejection},
 };
 use crate::{
@@ -14,88 +15,12 @@ use crate::{
 };
 use light_cl_protocol::{BlockID, L2BlockRef};
 use light_cl_rpc::{CappedError, ElError};
-use std::{future::Future, time::Duration};
+use std::future::Future;
 use tokio::{
     sync::watch,
     time::{Instant, MissedTickBehavior},
 };
 use tracing::{debug, error, info, warn};
-
-/// How far back the follow task walks parent hashes to check that the source's unsafe head
-/// descends from ours.
-pub const DEFAULT_MAX_ANCESTRY_WALK: u64 = 256;
-/// Most headers fetched from peers to check that a head target's chain holds our finalized
-/// block (a header is about 600 bytes: at most ~5 MiB per tick).
-pub const DEFAULT_MAX_FINALIZED_WALK: u64 = 8192;
-/// Most blocks fetched from the source's execution RPC and inserted in one tick.
-pub const DEFAULT_MAX_BLOCKS_PER_TICK: u64 = 64;
-/// Ticks the engine may stay SYNCING on one target before blocks are fetched from the source's
-/// execution RPC (devp2p gets that long first).
-pub const SYNCING_TICKS_BEFORE_FETCH: u32 = 2;
-/// Ticks in a row in which the source's safe head moved and ours did not before the follow task
-/// warns (and again every that many ticks).
-pub const SAFE_STALL_TICKS: u32 = 5;
-
-/// Settings of the follow task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FollowConfig {
-    /// Time between polls (default: 2 × the L2 block time).
-    pub interval: Duration,
-    /// Whether the source's unsafe head moves ours (off on a sequencer).
-    pub follow_unsafe: bool,
-    /// How far back to walk when checking that an unsafe head descends from ours.
-    pub max_ancestry_walk: u64,
-    /// Most blocks fetched from the source's execution RPC per tick.
-    pub max_blocks_per_tick: u64,
-    /// Most headers walked back over peers to find our finalized block on a head target's chain.
-    pub max_finalized_walk: u64,
-}
-
-impl FollowConfig {
-    /// Defaults for a chain with `block_time` seconds between blocks.
-    pub fn for_block_time(block_time: u64) -> Self {
-        Self {
-            interval: Duration::from_secs(2 * block_time.max(1)),
-            follow_unsafe: true,
-            max_ancestry_walk: DEFAULT_MAX_ANCESTRY_WALK,
-            max_blocks_per_tick: DEFAULT_MAX_BLOCKS_PER_TICK,
-            max_finalized_walk: DEFAULT_MAX_FINALIZED_WALK,
-        }
-    }
-
-    /// Checks that every setting can run: a zero interval or bound would stop the task.
-    pub fn validate(&self) -> Result<(), FollowConfigError> {
-        if self.interval.is_zero() {
-            return Err(FollowConfigError::Zero("interval"));
-        }
-        if self.max_ancestry_walk == 0 {
-            return Err(FollowConfigError::Zero("max_ancestry_walk"));
-        }
-        if self.max_blocks_per_tick == 0 {
-            return Err(FollowConfigError::Zero("max_blocks_per_tick"));
-        }
-        Ok(())
-    }
-}
-
-/// A follow setting that cannot run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum FollowConfigError {
-    /// A setting that must be above zero is zero.
-    #[error("the follow task's {0} must be above zero")]
-    Zero(&'static str),
-}
-
-/// Why the follow task ended other than by being told to stop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum FollowExit {
-    /// Its settings cannot run.
-    #[error(transparent)]
-    Config(#[from] FollowConfigError),
-    /// The engine owner stopped: nothing can be applied any more.
-    #[error("the engine owner stopped")]
-    OwnerStopped,
-}
 
 /// What one tick did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -414,39 +339,6 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
         }
         self.catch_up(applied).await?;
         Ok(TickOutcome::Applied(decision.case))
-    }
-
-    /// Checks once that the L1 RPC holds this chain's genesis L1 block, then publishes L1's
-    /// heads to the view.
-    async fn poll_l1(&mut self) -> Result<(), Skipped> {
-        // Once: the L1 RPC must be this chain's L1.
-        if !self.l1_verified {
-            let genesis = self.view.genesis_l2().l1_origin;
-            match self.l1.block_ref_by_number(genesis.number).await? {
-                Some(b) if b.hash == genesis.hash => self.l1_verified = true,
-                other => {
-                    error!(target: "light_cl::follow", expected = %genesis.hash, number = genesis.number, found = ?other.map(|b| b.hash), "the L1 RPC does not hold this chain's genesis L1 block: wrong --rollup.l1-rpc?");
-                    return Err(Skipped::L1(ElError::Mismatch {
-                        asked: format!("genesis L1 block {} at {}", genesis.hash, genesis.number),
-                        got: other.map_or_else(|| "nothing".into(), |b| b.hash.to_string()),
-                    }));
-                }
-            }
-        }
-        // Our own view of L1 for the served status.
-        let l1_heads = self.l1.heads().await?;
-        self.view.set_l1(&l1_heads);
-        Ok(())
-    }
-
-    /// Whether canonical L1 has `id.hash` at `id.number`; `true` when there is nothing to check.
-    /// A number our L1 has no block at yet skips the tick: that is not a conflict.
-    async fn is_canonical_l1(&self, id: Option<BlockID>) -> Result<bool, Skipped> {
-        let Some(id) = id else { return Ok(true) };
-        match self.l1.block_ref_by_number(id.number).await? {
-            Some(b) => Ok(b.hash == id.hash),
-            None => Err(Skipped::L1Behind { number: id.number }),
-        }
     }
 
     /// Counts the ticks in which the source's safe head moved and ours did not, and warns when

@@ -15,4 +15,4 @@ pub use attributes::{
     AttributesValidationError, BuiltAttributes, SEQUENCER_FEE_VAULT,
 };
 pub use origin::{L1OriginSelector, OriginError, SequencerL1, DEFAULT_SEQUENCER_CONF_DEPTH};
-pub use task::{SequenceError, Sequencer, SequencerConfig, SequencerDeps, SequencerHandle};
+pub use task::{Idle, SequenceError, Sequencer, SequencerConfig, SequencerDeps, SequencerHandle};

@@ -122,6 +122,17 @@ enum Control {
 pub struct SequencerHandle {
     control: mpsc::Sender<Control>,
     active: watch::Receiver<bool>,
+    idle: watch::Receiver<Idle>,
+}
+
+/// How many times the sequencer has waited instead of building, and why it waited last.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Idle {
+    /// Waits so far.
+    pub count: u64,
+    /// The last wait's reason: `inactive` while stopped, `next_slot` until the next block's time,
+    /// else as counted in `light_cl_sequencer_waits_total`.
+    pub reason: &'static str,
 }
 
 impl std::fmt::Debug for Control {
@@ -167,6 +178,11 @@ impl SequencerHandle {
     pub fn subscribe(&self) -> watch::Receiver<bool> {
         self.active.clone()
     }
+
+    /// Follows the sequencer's waits.
+    pub fn idle(&self) -> watch::Receiver<Idle> {
+        self.idle.clone()
+    }
 }
 
 fn stopped() -> SequencerAdminError {
@@ -191,6 +207,7 @@ pub struct Sequencer<S, C> {
     ready: watch::Receiver<bool>,
     control: mpsc::Receiver<Control>,
     active: watch::Sender<bool>,
+    idle: watch::Sender<Idle>,
     publishers: Vec<PayloadPublisher>,
     /// The system config of the last block built, by hash.
     last: Option<(B256, SystemConfig)>,
@@ -226,6 +243,7 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
             deps;
         let (control_tx, control) = mpsc::channel(4);
         let (active, active_rx) = watch::channel(settings.start_active);
+        let (idle, idle_rx) = watch::channel(Idle::default());
         metrics::sequencer_active(settings.start_active);
         let sequencer = Self {
             owner,
@@ -237,11 +255,12 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
             ready,
             control,
             active,
+            idle,
             publishers,
             last: None,
             waiting_for: None,
         };
-        (sequencer, SequencerHandle { control: control_tx, active: active_rx })
+        (sequencer, SequencerHandle { control: control_tx, active: active_rx, idle: idle_rx })
     }
 
     /// Builds blocks until `shutdown` resolves.
@@ -275,6 +294,12 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
                 }
                 Step::Wait(wait) => wait,
             };
+            let reason =
+                if self.is_active() { self.waiting_for.unwrap_or("next_slot") } else { "inactive" };
+            if reason != "next_slot" {
+                metrics::sequencer_waiting(reason);
+            }
+            self.idle.send_modify(|idle| *idle = Idle { count: idle.count + 1, reason });
             let sleep = async {
                 match wait {
                     Some(d) => tokio::time::sleep(d).await,
@@ -302,7 +327,6 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
 
     /// Logs why nothing is built, once per reason in a row.
     fn wait_note(&mut self, reason: &'static str, detail: &dyn std::fmt::Display) {
-        metrics::sequencer_waiting(reason);
         if self.waiting_for != Some(reason) {
             self.waiting_for = Some(reason);
             warn!(target: "light_cl::sequencer", reason, %detail, "not building");
@@ -341,6 +365,7 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
         let slot = Duration::from_secs(head.timestamp.saturating_add(self.config.block_time));
         let now = unix_now();
         if now < slot {
+            self.waiting_for = None;
             return Step::Wait(Some(slot - now));
         }
         // Late: building begins after the block's slot (its timestamp + one block time) ended.
