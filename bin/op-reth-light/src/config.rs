@@ -1,8 +1,9 @@
 //! The rollup config: read from a file or fetched from the follow source, and checked against the
 //! chain spec.
 
+use alloy_primitives::B256;
 use light_cl_protocol::{Fork, L1BlobSchedule, RollupConfig, UnsupportedFork};
-use light_cl_rpc::CappedClient;
+use light_cl_rpc::{CappedClient, L1Client};
 use reth_chainspec::EthChainSpec;
 use reth_optimism_chainspec::OpChainSpec;
 use reth_optimism_forks::{OpHardfork, OpHardforks};
@@ -52,6 +53,18 @@ pub enum ConfigError {
     /// The rollup config and the chain spec disagree.
     #[error("rollup config does not match the chain spec: {0}")]
     Mismatch(String),
+    /// A fetched rollup config's genesis L1 block is not on our L1.
+    #[error(
+        "the rollup config's genesis L1 block {number} ({expected}) is not on L1: L1 has {found}"
+    )]
+    GenesisL1 {
+        /// Its number.
+        number: u64,
+        /// Its hash in the config.
+        expected: B256,
+        /// What L1 holds at that number.
+        found: String,
+    },
 }
 
 /// Reads and checks op-node's rollup.json.
@@ -78,6 +91,44 @@ pub async fn fetch(source: &CappedClient) -> RollupConfig {
                 delay = (delay * 2).min(Duration::from_secs(30));
             }
         }
+    }
+}
+
+/// Checks a fetched rollup config's genesis L1 block against our L1, before anything else uses
+/// the config: every L1 check starts from that anchor, so the source must not choose it. Waits
+/// while L1 cannot answer (`None` if `stop` resolves first).
+pub async fn check_genesis_l1(
+    config: &RollupConfig,
+    l1: &L1Client,
+    stop: impl std::future::Future<Output = ()>,
+) -> Option<Result<(), ConfigError>> {
+    let genesis = config.genesis.l1;
+    let mut delay = Duration::from_secs(1);
+    tokio::pin!(stop);
+    loop {
+        let found = tokio::select! {
+            found = l1.block_ref_by_number(genesis.number) => found,
+            () = &mut stop => return None,
+        };
+        let found = match found {
+            Ok(Some(block)) if block.hash == genesis.hash => {
+                info!(target: "light_cl::config", number = genesis.number, hash = %genesis.hash, "the fetched rollup config's genesis L1 block is on L1");
+                return Some(Ok(()));
+            }
+            Ok(Some(block)) => block.hash.to_string(),
+            Ok(None) => "no block".to_string(),
+            Err(e) => {
+                warn!(target: "light_cl::config", error = %e, retry_in = ?delay, "waiting for L1 to check the fetched rollup config's genesis L1 block");
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => {}
+                    () = &mut stop => return None,
+                }
+                delay = (delay * 2).min(Duration::from_secs(30));
+                continue;
+            }
+        };
+        let (number, expected) = (genesis.number, genesis.hash);
+        return Some(Err(ConfigError::GenesisL1 { number, expected, found }));
     }
 }
 

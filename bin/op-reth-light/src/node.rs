@@ -325,6 +325,12 @@ where
                     config = config::fetch(&self.source) => config,
                     () = stop.cancelled() => return Ok(()),
                 };
+                let Some(anchored) =
+                    config::check_genesis_l1(&fetched, &self.l1, stop.cancelled()).await
+                else {
+                    return Ok(());
+                };
+                anchored.wrap_err("the follow source's rollup config is not anchored on our L1")?;
                 config::check_against_chain_spec(&fetched, &spec)
                     .wrap_err("the follow source's rollup config does not describe this chain")?;
                 fetched
@@ -339,7 +345,7 @@ where
             }
         }
         let view = View::new(&config);
-        let outputs = RethOutputs::new(chain.clone(), provider.clone());
+        let outputs = RethOutputs::new(chain.clone(), provider.clone(), config.forks.isthmus_time);
         self.rpc.set(OptimismRpc::new(view.subscribe(), config.clone(), VERSION, outputs));
 
         let head = chain.heads().await.wrap_err("reading the local head")?.unsafe_head;

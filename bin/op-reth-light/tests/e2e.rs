@@ -9,7 +9,7 @@ use common::*;
 use light_cl_protocol::output_root_v0;
 use light_cl_rpc::OptimismApiClient;
 use op_reth_light::args::FollowArgs;
-use reth_provider::HeaderProvider;
+use reth_provider::{BlockNumReader, HeaderProvider};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn follows_from_a_fresh_datadir_and_refuses_bad_updates() -> eyre::Result<()> {
@@ -165,6 +165,21 @@ async fn fetches_the_rollup_config_from_the_source_when_not_given() -> eyre::Res
     let status = wait(|| async { client.sync_status().await.ok() }, "the fetched config").await;
     assert_eq!(status.safe_l2.hash, world.spec.genesis_hash(), "genesis, not zero refs");
     assert_eq!(client.rollup_config().await?, world.rollup);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_fetched_config_not_anchored_on_our_l1_stops_the_node() -> eyre::Result<()> {
+    let world = World::new().await;
+    let args = FollowArgs { rollup_config: None, ..world.follow_args() };
+    let (b, tasks) = world.launch(&world.dir.path().join("b"), Some(args)).await?;
+    let mut forged = world.rollup.clone();
+    forged.genesis.l1.hash = B256::repeat_byte(0xab);
+    world.source.set_rollup_config(forged);
+    // The light CL refuses the config and ends; reth shuts the node down gracefully.
+    let ended = tokio::time::timeout(common::PATIENCE, tasks).await;
+    assert!(matches!(ended, Ok(Ok(()))), "the node did not shut down: {ended:?}");
+    assert_eq!(b.node.provider.best_block_number()?, 0, "nothing was followed");
     Ok(())
 }
 

@@ -16,11 +16,12 @@ use light_cl_tests::next_block_attributes;
 use op_alloy_consensus::TxDeposit;
 use op_reth_light::{args::SequencerArgs, RethEngine};
 use serde_json::Value;
-use std::time::Duration;
 
 /// Where the deposit sends its value on L2.
 const DEPOSIT_TO: Address = address!("0x000000000000000000000000000000000000beef");
 const MINT: u128 = 1_000_000_000_000_000_000;
+/// The sequencer's waits, by reason.
+const WAITS: &str = "light_cl_sequencer_waits_total";
 
 /// A contract that emits `TransactionDeposited(caller, DEPOSIT_TO, 0, calldata-as-bytes)` on any
 /// call: the log OptimismPortal emits, with the calldata as the ABI-encoded opaque data.
@@ -189,9 +190,11 @@ async fn sequences_publishes_and_follows_reorgs() {
 
     // Stop and start over the admin RPC (enabled on A's HTTP).
     assert!(a_rpc.request::<bool, _>("admin_sequencerActive", rpc_params![]).await.unwrap());
+    let inactive = common::counter(WAITS, "reason=\"inactive\"");
     let stopped: B256 = a_rpc.request("admin_stopSequencer", rpc_params![]).await.unwrap();
     assert_eq!(stopped, head(&a, &rollup).hash, "stop returns the last sealed head");
-    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    // The stopped sequencer waits (counted) until it is started again.
+    common::counted(WAITS, "reason=\"inactive\"", inactive).await;
     assert_eq!(head(&a, &rollup).hash, stopped, "nothing built while stopped");
     assert!(!a_rpc.request::<bool, _>("admin_sequencerActive", rpc_params![]).await.unwrap());
     let err = a_rpc
@@ -256,9 +259,11 @@ async fn sequences_publishes_and_follows_reorgs() {
     // A restart does not build before the follow path applied a safe head: the source is down.
     world.source.server.stop().await;
     common::stop(a, a_tasks).await;
+    let gate = common::counter(WAITS, "reason=\"safe_head_not_applied\"");
     let (a, _a_tasks) = world.launch(&a_dir, sequencer_args).await;
     let before = head(&a, &rollup);
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // The sequencer found the gate closed and waits (counted) until the follow path opens it.
+    common::counted(WAITS, "reason=\"safe_head_not_applied\"", gate).await;
     assert_eq!(head(&a, &rollup), before, "no block before the safe head is applied");
     world.source.server.restart().await;
     wait_head(&a, &rollup, "A sequences after the restart", |h| h.number > before.number).await;

@@ -266,3 +266,24 @@ pub async fn wait_labels(b: &HttpClient, safe: L2BlockRef, finalized: L2BlockRef
 pub async fn a_few_ticks(world: &World) {
     world.l1.wait_head_polls(3, PATIENCE).await;
 }
+
+/// The value of counter `name` with `labels` (as Prometheus renders them, e.g.
+/// `reason="inactive"`) in reth's recorder, which every node of this test process shares; reth
+/// exports it with the prefix `reth_`.
+pub fn counter(name: &str, labels: &str) -> u64 {
+    let rendered = reth_node_metrics::recorder::install_prometheus_recorder().handle().render();
+    let series = format!("reth_{name}{{{labels}}} ");
+    rendered
+        .lines()
+        .find_map(|line| line.strip_prefix(&series))
+        .map_or(0, |v| v.trim().parse::<f64>().expect("a counter value") as u64)
+}
+
+/// Waits until counter `name{labels}` is above `after`.
+pub async fn counted(name: &str, labels: &str, after: u64) {
+    wait(
+        || async { (counter(name, labels) > after).then_some(()) },
+        &format!("{name}{{{labels}}}"),
+    )
+    .await;
+}
