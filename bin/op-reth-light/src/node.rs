@@ -15,8 +15,9 @@ use eyre::WrapErr;
 use futures::StreamExt;
 use light_cl::{
     follow::FollowExit,
+    remind_fork_limit,
     sequencer::{Admin, Sequencer, SequencerConfig, SequencerDeps},
-    Chain, EngineOwner, FollowConfig, FollowTask, OwnerStopped, View,
+    Chain, EngineOwner, FollowConfig, FollowTask, OwnerStopped, View, FORK_LIMIT_REMINDER_EVERY,
 };
 use light_cl_protocol::{L1BlobSchedule, RollupConfig};
 use light_cl_rpc::{
@@ -351,8 +352,18 @@ where
         let head = chain.heads().await.wrap_err("reading the local head")?.unsafe_head;
         let fork_limit = config::fork_limit(&config, head.timestamp)?;
         if let Some(fork) = &fork_limit {
-            warn!(target: "light_cl::config", fork = fork.name(), activation = fork.time, op_reth = config::OP_RETH_VERSION, "the rollup config schedules a fork this node cannot execute: the heads stop at the last block before it; upgrade op-reth-light before then");
+            info!(target: "light_cl::config", fork = fork.name(), activation = fork.time, op_reth = config::OP_RETH_VERSION, "the rollup config schedules a fork this node cannot execute");
         }
+        // Warns at start and every few minutes until the node is upgraded.
+        let reminder = {
+            let fork = fork_limit.clone();
+            async move {
+                match fork {
+                    Some(fork) => remind_fork_limit(fork, FORK_LIMIT_REMINDER_EVERY).await,
+                    None => std::future::pending().await,
+                }
+            }
+        };
         let (owner, handle) = EngineOwner::new(engine, chain.clone(), view.clone());
         let owner = owner.with_fork_limit(fork_limit);
         let blob_schedule = match &self.sequencer {
@@ -422,6 +433,7 @@ where
                 Err(e) => format!("refreshing the view failed: {e}"),
             },
             () = sequencer => "the sequencer stopped".to_owned(),
+            () = reminder => "the fork limit reminder stopped".to_owned(),
         };
         if stop.is_cancelled() {
             return Ok(());

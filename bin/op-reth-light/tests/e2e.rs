@@ -184,6 +184,20 @@ async fn a_fetched_config_not_anchored_on_our_l1_stops_the_node() -> eyre::Resul
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_fork_this_node_cannot_execute_active_at_the_head_stops_the_node() -> eyre::Result<()> {
+    let world = World::new().await;
+    let mut karst = world.rollup.clone();
+    karst.other.insert("karst_time".into(), serde_json::json!(world.rollup.genesis.l2_time));
+    let path = world.dir.path().join("karst.json");
+    std::fs::write(&path, serde_json::to_string(&karst).unwrap()).unwrap();
+    let args = FollowArgs { rollup_config: Some(path), ..world.follow_args() };
+    let (_b, tasks) = world.launch(&world.dir.path().join("b"), Some(args)).await?;
+    let ended = tokio::time::timeout(common::PATIENCE, tasks).await;
+    assert!(matches!(ended, Ok(Ok(()))), "the node did not shut down: {ended:?}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn without_follow_source_it_is_plain_op_reth() -> eyre::Result<()> {
     let world = World::new().await;
     let (a, _tasks) = world.launch(&world.dir.path().join("a"), None).await?;

@@ -24,9 +24,10 @@ mod view;
 pub use engine::{Chain, ChainError, Engine, EngineError, Heads};
 pub use follow::{FollowConfig, FollowTask, TickOutcome};
 pub use metrics::describe_metrics;
+pub use owner::remind_fork_limit;
 pub use owner::{
     Applied, ApplyError, BuildError, Built, EngineOwner, EngineOwnerHandle, EngineRequest,
-    EngineStep, Labels, OwnerStopped, PushError,
+    EngineStep, Labels, OwnerStopped, PushError, FORK_LIMIT_REMINDER_EVERY,
 };
 pub use source::{FollowSource, L1Heads, NoSourceEl, SourceEl, L1};
 pub use view::View;

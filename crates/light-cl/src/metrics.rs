@@ -87,6 +87,12 @@ pub const METRICS: &[Metric] = &[
         Unit::Count,
         "Blocks not taken because a fork this node cannot execute is active at them",
     ),
+    m(
+        "light_cl_fork_limit_seconds",
+        G,
+        Unit::Seconds,
+        "Seconds until a fork this node cannot execute activates (negative once active)",
+    ),
     m("light_cl_sequencer_active", G, Unit::Count, "1 while the sequencer builds"),
     m(
         "light_cl_sequencer_waits_total",
@@ -167,6 +173,10 @@ pub(crate) fn safe_stalled_ticks(ticks: u32) {
 
 pub(crate) fn fork_limit_refusal(what: &'static str) {
     counter!("light_cl_engine_fork_limit_refusals_total", "what" => what).increment(1);
+}
+
+pub(crate) fn fork_limit_seconds(seconds: i64) {
+    gauge!("light_cl_fork_limit_seconds").set(seconds as f64);
 }
 
 pub(crate) fn heads(heads: &Heads) {

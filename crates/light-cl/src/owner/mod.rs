@@ -21,6 +21,7 @@ mod reconcile;
 pub use error::{ApplyError, BuildError, EngineStep, PushError};
 pub use forkchoice::Labels;
 pub use handle::{Applied, Built, EngineOwnerHandle, EngineRequest, OwnerStopped};
+pub use limit::{remind_fork_limit, FORK_LIMIT_REMINDER_EVERY};
 
 use crate::{metrics, view::View, Chain, Engine, Heads};
 use alloy_rpc_types_engine::ForkchoiceState;

@@ -2,10 +2,12 @@
 //! building its payload attributes ([`build_attributes`], [`prepare_attributes`]) and checking
 //! them as op-reth's Engine API would ([`validate_attributes`]), since the in-process engine
 //! handle skips those checks; the [`Sequencer`] task that builds each slot through the engine
-//! owner and publishes the block; and [`Admin`], the backend of the `admin_*` RPC.
+//! owner and publishes the block, with its [`SequencerHandle`]; and [`Admin`], the backend of the
+//! `admin_*` RPC.
 
 mod admin;
 mod attributes;
+mod handle;
 mod origin;
 mod task;
 
@@ -14,5 +16,6 @@ pub use attributes::{
     build_attributes, prepare_attributes, validate_attributes, AttributesError,
     AttributesValidationError, BuiltAttributes, SEQUENCER_FEE_VAULT,
 };
+pub use handle::{Idle, SequencerHandle};
 pub use origin::{L1OriginSelector, OriginError, SequencerL1, DEFAULT_SEQUENCER_CONF_DEPTH};
-pub use task::{Idle, SequenceError, Sequencer, SequencerConfig, SequencerDeps, SequencerHandle};
+pub use task::{SequenceError, Sequencer, SequencerConfig, SequencerDeps};

@@ -4,6 +4,7 @@
 
 use super::{
     attributes::{prepare_attributes, validate_attributes, AttributesError},
+    handle::{Control, Idle, SequencerHandle},
     origin::{L1OriginSelector, OriginError, SequencerL1},
     AttributesValidationError,
 };
@@ -20,7 +21,7 @@ use std::{
     sync::Arc,
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 use tracing::{debug, error, info, warn};
 
 /// Settings of the sequencer.
@@ -109,84 +110,6 @@ impl SequenceError {
             Self::Chain(_) => "chain",
         }
     }
-}
-
-enum Control {
-    Start(B256, oneshot::Sender<Result<(), SequencerAdminError>>),
-    Stop(oneshot::Sender<Result<B256, SequencerAdminError>>),
-    Push(Box<OpExecutionData>, oneshot::Sender<Result<L2BlockRef, SequencerAdminError>>),
-}
-
-/// Starts and stops the sequencer, and tells whether it is building.
-#[derive(Debug, Clone)]
-pub struct SequencerHandle {
-    control: mpsc::Sender<Control>,
-    active: watch::Receiver<bool>,
-    idle: watch::Receiver<Idle>,
-}
-
-/// How many times the sequencer has waited instead of building, and why it waited last.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Idle {
-    /// Waits so far.
-    pub count: u64,
-    /// The last wait's reason: `inactive` while stopped, `next_slot` until the next block's time,
-    /// else as counted in `light_cl_sequencer_waits_total`.
-    pub reason: &'static str,
-}
-
-impl std::fmt::Debug for Control {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Start(hash, _) => write!(f, "Start({hash})"),
-            Self::Stop(_) => f.write_str("Stop"),
-            Self::Push(p, _) => write!(f, "Push({})", p.payload.block_hash()),
-        }
-    }
-}
-
-impl SequencerHandle {
-    /// Starts building on `head`, which must be the unsafe head.
-    pub async fn start(&self, head: B256) -> Result<(), SequencerAdminError> {
-        let (tx, rx) = oneshot::channel();
-        self.control.send(Control::Start(head, tx)).await.map_err(|_| stopped())?;
-        rx.await.map_err(|_| stopped())?
-    }
-
-    /// Stops building after the block in progress; returns the hash of the unsafe head then (the
-    /// last block sealed here, unless a follow reorg replaced it).
-    pub async fn stop(&self) -> Result<B256, SequencerAdminError> {
-        let (tx, rx) = oneshot::channel();
-        self.control.send(Control::Stop(tx)).await.map_err(|_| stopped())?;
-        rx.await.map_err(|_| stopped())?
-    }
-
-    /// Hands a block pushed by another sequencer to the engine owner, unless this node is
-    /// sequencing. Decided in the sequencer task, so that a start cannot slip in between.
-    pub async fn push(&self, payload: OpExecutionData) -> Result<L2BlockRef, SequencerAdminError> {
-        let (tx, rx) = oneshot::channel();
-        self.control.send(Control::Push(Box::new(payload), tx)).await.map_err(|_| stopped())?;
-        rx.await.map_err(|_| stopped())?
-    }
-
-    /// Whether the sequencer is building.
-    pub fn is_active(&self) -> bool {
-        *self.active.borrow()
-    }
-
-    /// Follows whether the sequencer is building.
-    pub fn subscribe(&self) -> watch::Receiver<bool> {
-        self.active.clone()
-    }
-
-    /// Follows the sequencer's waits.
-    pub fn idle(&self) -> watch::Receiver<Idle> {
-        self.idle.clone()
-    }
-}
-
-fn stopped() -> SequencerAdminError {
-    SequencerAdminError::Unavailable("the sequencer task has stopped".into())
 }
 
 /// The sequencer: builds the next block each slot through the engine owner and publishes it.
