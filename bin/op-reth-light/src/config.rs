@@ -75,10 +75,26 @@ pub fn read_file(path: &Path) -> Result<RollupConfig, ConfigError> {
     RollupConfig::from_json(&doc).map_err(|source| ConfigError::Invalid { path: shown, source })
 }
 
+/// Waits between attempts at start: 1 s, doubling to 30 s.
+struct Backoff(Duration);
+
+impl Backoff {
+    const fn new() -> Self {
+        Self(Duration::from_secs(1))
+    }
+
+    /// The wait before the next attempt; the one after is twice as long.
+    fn next(&mut self) -> Duration {
+        let delay = self.0;
+        self.0 = (delay * 2).min(Duration::from_secs(30));
+        delay
+    }
+}
+
 /// Fetches `optimism_rollupConfig` from the follow source, retrying with backoff (1 s doubling to
 /// 30 s) while the source is down or answers badly.
 pub async fn fetch(source: &CappedClient) -> RollupConfig {
-    let mut delay = Duration::from_secs(1);
+    let mut backoff = Backoff::new();
     loop {
         match source.rollup_config().await {
             Ok(config) => {
@@ -86,49 +102,37 @@ pub async fn fetch(source: &CappedClient) -> RollupConfig {
                 return config;
             }
             Err(e) => {
+                let delay = backoff.next();
                 warn!(target: "light_cl::config", url = %source.url(), error = %e, retry_in = ?delay, "waiting for the rollup config from the follow source; the light CL does not run until it has one");
                 tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(30));
             }
         }
     }
 }
 
 /// Checks a fetched rollup config's genesis L1 block against our L1, before anything else uses
-/// the config: every L1 check starts from that anchor, so the source must not choose it. Waits
-/// while L1 cannot answer (`None` if `stop` resolves first).
-pub async fn check_genesis_l1(
-    config: &RollupConfig,
-    l1: &L1Client,
-    stop: impl std::future::Future<Output = ()>,
-) -> Option<Result<(), ConfigError>> {
+/// the config: every L1 check starts from that anchor, so the source must not choose it. Retries
+/// with the same backoff as [`fetch`] while L1 cannot answer.
+pub async fn check_genesis_l1(config: &RollupConfig, l1: &L1Client) -> Result<(), ConfigError> {
     let genesis = config.genesis.l1;
-    let mut delay = Duration::from_secs(1);
-    tokio::pin!(stop);
+    let mut backoff = Backoff::new();
     loop {
-        let found = tokio::select! {
-            found = l1.block_ref_by_number(genesis.number) => found,
-            () = &mut stop => return None,
-        };
-        let found = match found {
+        let found = match l1.block_ref_by_number(genesis.number).await {
             Ok(Some(block)) if block.hash == genesis.hash => {
                 info!(target: "light_cl::config", number = genesis.number, hash = %genesis.hash, "the fetched rollup config's genesis L1 block is on L1");
-                return Some(Ok(()));
+                return Ok(());
             }
             Ok(Some(block)) => block.hash.to_string(),
             Ok(None) => "no block".to_string(),
             Err(e) => {
+                let delay = backoff.next();
                 warn!(target: "light_cl::config", error = %e, retry_in = ?delay, "waiting for L1 to check the fetched rollup config's genesis L1 block");
-                tokio::select! {
-                    () = tokio::time::sleep(delay) => {}
-                    () = &mut stop => return None,
-                }
-                delay = (delay * 2).min(Duration::from_secs(30));
+                tokio::time::sleep(delay).await;
                 continue;
             }
         };
         let (number, expected) = (genesis.number, genesis.hash);
-        return Some(Err(ConfigError::GenesisL1 { number, expected, found }));
+        return Err(ConfigError::GenesisL1 { number, expected, found });
     }
 }
 

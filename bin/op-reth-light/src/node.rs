@@ -322,16 +322,15 @@ where
         let config = match self.config {
             Some(config) => config,
             None => {
+                let fetch_and_anchor = async {
+                    let fetched = config::fetch(&self.source).await;
+                    config::check_genesis_l1(&fetched, &self.l1).await.map(|()| fetched)
+                };
                 let fetched = tokio::select! {
-                    config = config::fetch(&self.source) => config,
+                    anchored = fetch_and_anchor => anchored
+                        .wrap_err("the follow source's rollup config is not anchored on our L1")?,
                     () = stop.cancelled() => return Ok(()),
                 };
-                let Some(anchored) =
-                    config::check_genesis_l1(&fetched, &self.l1, stop.cancelled()).await
-                else {
-                    return Ok(());
-                };
-                anchored.wrap_err("the follow source's rollup config is not anchored on our L1")?;
                 config::check_against_chain_spec(&fetched, &spec)
                     .wrap_err("the follow source's rollup config does not describe this chain")?;
                 fetched
