@@ -9,10 +9,13 @@
 //! - [`EngineOwner`]: the one task that sends forkchoice updates.
 //! - [`follow`]: the pure decision of a tick ([`follow::decide()`]) and the [`FollowTask`] that
 //!   polls.
+//! - [`Sources`] and [`Endpoint`]: several follow sources with a quorum, rollup nodes or
+//!   execution RPCs.
 //! - [`View`]: the applied view, served as the node's own `optimism_syncStatus`.
 //!
 //! Logs use the targets `light_cl::follow` and `light_cl::engine`; metrics are listed in the book.
 
+mod endpoint;
 mod engine;
 pub mod follow;
 pub mod metrics;
@@ -21,8 +24,9 @@ pub mod sequencer;
 mod source;
 mod view;
 
+pub use endpoint::{Endpoint, ExecutionSource, SourceSpec, EL_PREFIX};
 pub use engine::{Chain, ChainError, Engine, EngineError, Heads};
-pub use follow::{FollowConfig, FollowTask, TickOutcome};
+pub use follow::{FollowConfig, FollowTask, Sources, TickOutcome};
 pub use metrics::describe_metrics;
 pub use owner::remind_fork_limit;
 pub use owner::{

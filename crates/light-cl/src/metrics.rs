@@ -65,6 +65,30 @@ pub const METRICS: &[Metric] = &[
         Unit::Count,
         "Catch-ups from the source's execution RPC refused",
     ),
+    m("light_cl_source_up", G, Unit::Count, "1 when the follow source's last answer was usable"),
+    m("light_cl_source_poll_seconds", H, Unit::Seconds, "Time to the follow source's answer"),
+    m("light_cl_source_faults_total", C, Unit::Count, "Follow source answers not used, by reason"),
+    m("light_cl_source_safe_number", G, Unit::Count, "Safe number in the source's last answer"),
+    m(
+        "light_cl_source_vouched_total",
+        C,
+        Unit::Count,
+        "Ticks the source vouched for the agreed head, by head",
+    ),
+    m(
+        "light_cl_source_disagreements_total",
+        C,
+        Unit::Count,
+        "Heights at which two follow sources named different blocks (an alert)",
+    ),
+    m("light_cl_quorum_reached", G, Unit::Count, "1 when K sources agreed on a head, by head"),
+    m("light_cl_source_on_cycle", G, Unit::Count, "1 when this node is on the source's chain"),
+    m(
+        "light_cl_follow_depth",
+        G,
+        Unit::Count,
+        "Hops from this node to a deriving node (-1: none known)",
+    ),
     m("light_cl_unsafe_number", G, Unit::Count, "Local canonical head number"),
     m("light_cl_safe_number", G, Unit::Count, "Local safe head number"),
     m("light_cl_finalized_number", G, Unit::Count, "Local finalized head number"),
@@ -161,6 +185,46 @@ pub(crate) fn dropped(reason: &'static str) {
 
 pub(crate) fn case(case: &'static str) {
     counter!("light_cl_follow_decisions_total", "case" => case).increment(1);
+}
+
+pub(crate) fn source_up(source: usize, up: bool) {
+    gauge!("light_cl_source_up", "source" => source.to_string()).set(f64::from(u8::from(up)));
+}
+
+pub(crate) fn source_latency(source: usize, elapsed: Duration) {
+    histogram!("light_cl_source_poll_seconds", "source" => source.to_string())
+        .record(elapsed.as_secs_f64());
+}
+
+pub(crate) fn source_fault(source: usize, reason: &'static str) {
+    counter!("light_cl_source_faults_total", "source" => source.to_string(), "reason" => reason)
+        .increment(1);
+}
+
+pub(crate) fn source_safe(source: usize, number: u64) {
+    gauge!("light_cl_source_safe_number", "source" => source.to_string()).set(number as f64);
+}
+
+pub(crate) fn vouched(source: usize, head: &'static str) {
+    counter!("light_cl_source_vouched_total", "source" => source.to_string(), "head" => head)
+        .increment(1);
+}
+
+pub(crate) fn disagreement() {
+    counter!("light_cl_source_disagreements_total").increment(1);
+}
+
+pub(crate) fn quorum_reached(head: &'static str, reached: bool) {
+    gauge!("light_cl_quorum_reached", "head" => head).set(f64::from(u8::from(reached)));
+}
+
+pub(crate) fn source_on_cycle(source: usize, on_cycle: bool) {
+    gauge!("light_cl_source_on_cycle", "source" => source.to_string())
+        .set(f64::from(u8::from(on_cycle)));
+}
+
+pub(crate) fn follow_depth(depth: Option<u64>) {
+    gauge!("light_cl_follow_depth").set(depth.map_or(-1.0, |d| d as f64));
 }
 
 pub(crate) fn safe_lag(blocks: u64) {

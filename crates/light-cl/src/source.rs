@@ -2,7 +2,7 @@
 
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::B256;
-use light_cl_protocol::{L1BlockRef, L2BlockRef, SyncStatus};
+use light_cl_protocol::{FollowInfo, L1BlockRef, L2BlockRef, SourceKind, SyncStatus};
 use light_cl_rpc::{CappedClient, CappedError, ElError, L1Client, L2Block, L2Client};
 use std::future::Future;
 
@@ -17,6 +17,16 @@ pub trait FollowSource: Send + Sync + 'static {
         &self,
         number: u64,
     ) -> impl Future<Output = Result<L2BlockRef, CappedError>> + Send;
+
+    /// A rollup node, or an execution RPC (which has no `current_l1`).
+    fn kind(&self) -> SourceKind {
+        SourceKind::Rollup
+    }
+
+    /// The source's `optimism_followInfo`; a source without it derives.
+    fn follow_info(&self) -> impl Future<Output = Result<FollowInfo, CappedError>> + Send {
+        async { Ok(FollowInfo::deriving()) }
+    }
 }
 
 impl FollowSource for CappedClient {
@@ -27,10 +37,20 @@ impl FollowSource for CappedClient {
     async fn block_ref_at(&self, number: u64) -> Result<L2BlockRef, CappedError> {
         Ok(self.output_at_block(number).await?.block_ref)
     }
+
+    fn follow_info(&self) -> impl Future<Output = Result<FollowInfo, CappedError>> + Send {
+        CappedClient::follow_info(self)
+    }
 }
 
 /// Canonical L1, the root of trust.
 pub trait L1: Send + Sync + 'static {
+    /// Whether there is an L1 RPC behind this (`false` only for `None`: the node runs without
+    /// L1, on its sources' agreement).
+    fn is_present(&self) -> bool {
+        true
+    }
+
     /// The canonical L1 block at `number`, if any.
     fn block_ref_by_number(
         &self,
@@ -45,6 +65,35 @@ pub trait L1: Send + Sync + 'static {
 
     /// L1 head, safe and finalized blocks (each `None` if the node has none).
     fn heads(&self) -> impl Future<Output = Result<L1Heads, ElError>> + Send;
+}
+
+/// No L1 RPC: nothing is canonical by L1's word, and nothing is asked (the follow task then
+/// takes its sources' agreement instead).
+impl<T: L1> L1 for Option<T> {
+    fn is_present(&self) -> bool {
+        self.is_some()
+    }
+
+    async fn block_ref_by_number(&self, number: u64) -> Result<Option<L1BlockRef>, ElError> {
+        match self {
+            Some(l1) => l1.block_ref_by_number(number).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn block_ref_by_hash(&self, hash: B256) -> Result<Option<L1BlockRef>, ElError> {
+        match self {
+            Some(l1) => l1.block_ref_by_hash(hash).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn heads(&self) -> Result<L1Heads, ElError> {
+        match self {
+            Some(l1) => l1.heads().await,
+            None => Ok(L1Heads::default()),
+        }
+    }
 }
 
 /// L1's head, safe and finalized blocks.

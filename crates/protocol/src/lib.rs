@@ -10,7 +10,8 @@
 //!   ([`user_deposits`]), system config updates ([`ConfigUpdate`],
 //!   [`SystemConfig::update_with_receipts`], [`SystemConfig::from_l2_block`]) and the L1 blob
 //!   base fee ([`L1BlobSchedule`]);
-//! - output roots ([`output_root_v0`], [`OutputResponse`]).
+//! - output roots ([`output_root_v0`], [`OutputResponse`]);
+//! - [`FollowInfo`], the answer of `optimism_followInfo` (mode, instance id, sources).
 //!
 //! Numbers are written as decimal JSON numbers, as op-node writes them, and read from numbers or
 //! `0x` quantities. A zero-valued ref means "unknown".
@@ -19,6 +20,7 @@ mod blob_fee;
 mod block;
 mod block_ref;
 mod deposits;
+mod follow_info;
 mod l1_info;
 mod output;
 mod quantity;
@@ -32,6 +34,10 @@ pub use block::{BlockID, L1BlockRef, L2BlockRef};
 pub use block_ref::{l1_info_of_block, l2_block_ref, BlockRefError};
 pub use deposits::{
     decode_deposit_log, encode_deposit_log, user_deposits, DepositError, DEPOSIT_EVENT_TOPIC,
+};
+pub use follow_info::{
+    FollowInfo, InstanceId, Mode, SourceInfo, SourceKind, MAX_FOLLOW_INFO_DEPTH,
+    MAX_FOLLOW_INFO_SOURCES,
 };
 pub use l1_info::{
     L1BlockInfo, L1InfoBuildError, L1InfoError, L1InfoLayout, L1_BLOCK_ADDRESS, L1_INFO_DEPOSITOR,

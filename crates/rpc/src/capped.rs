@@ -1,7 +1,7 @@
 //! Client for the follow source: a rollup node's `optimism_*` JSON-RPC over HTTP(S).
 
 use alloy_rpc_types_engine::{Claims, JwtSecret};
-use light_cl_protocol::{OutputResponse, RollupConfig, SyncStatus};
+use light_cl_protocol::{FollowInfo, OutputResponse, RollupConfig, SyncStatus};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use std::{
@@ -10,6 +10,8 @@ use std::{
 };
 use url::Url;
 
+/// JSON-RPC's "method not found" error code.
+pub const METHOD_NOT_FOUND: i64 = -32601;
 /// Default per-request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default cap on an answer's size. A `SyncStatus` is about 3 KiB; a rollup config a few KiB.
@@ -152,6 +154,15 @@ impl CappedClient {
         self.call("optimism_version").await
     }
 
+    /// `optimism_followInfo`: the node's mode and sources. A node that does not know the method
+    /// (op-node, kona-node) derives.
+    pub async fn follow_info(&self) -> Result<FollowInfo, CappedError> {
+        match self.call::<FollowInfo>("optimism_followInfo").await {
+            Err(CappedError::Rpc { code: METHOD_NOT_FOUND, .. }) => Ok(FollowInfo::deriving()),
+            other => other,
+        }
+    }
+
     /// `optimism_outputAtBlock` at L2 block `number`.
     pub async fn output_at_block(&self, number: u64) -> Result<OutputResponse, CappedError> {
         let number = format!("{number:#x}");
@@ -184,6 +195,34 @@ impl CappedClient {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let request =
             serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        decode_response(&self.post(request.to_string()).await?, id)
+    }
+
+    /// Calls several methods in one JSON-RPC batch request, bounded like one call; the answers
+    /// come back in the order of `calls`, whatever order the server sent them in.
+    pub async fn batch<T: DeserializeOwned>(
+        &self,
+        calls: &[(&str, serde_json::Value)],
+    ) -> Result<Vec<Result<T, CappedError>>, CappedError> {
+        let first = self.next_id.fetch_add(calls.len() as u64, Ordering::Relaxed);
+        let request: Vec<_> = calls
+            .iter()
+            .zip(first..)
+            .map(|((method, params), id)| {
+                serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+            })
+            .collect();
+        let timeout = self.config.timeout;
+        let body = serde_json::Value::Array(request).to_string();
+        let body = match tokio::time::timeout(timeout, self.post(body)).await {
+            Ok(body) => body?,
+            Err(_) => return Err(CappedError::Timeout(timeout)),
+        };
+        decode_batch(&body, first, calls.len())
+    }
+
+    /// Posts one request body; the answer's body, within the size cap.
+    async fn post(&self, body: String) -> Result<Vec<u8>, CappedError> {
         let mut post = self.http.post(self.config.url.clone());
         if let Some(secret) = &self.config.jwt_secret {
             let token = secret
@@ -193,7 +232,7 @@ impl CappedClient {
         }
         let mut response = post
             .header(CONTENT_TYPE, "application/json")
-            .body(request.to_string())
+            .body(body)
             .send()
             .await
             .map_err(|e| self.transport(e))?;
@@ -212,7 +251,7 @@ impl CappedClient {
             }
             body.extend_from_slice(&chunk);
         }
-        decode_response(&body, id)
+        Ok(body)
     }
 
     fn transport(&self, e: reqwest::Error) -> CappedError {
@@ -253,6 +292,46 @@ pub(crate) fn decode_response<T: DeserializeOwned>(body: &[u8], id: u64) -> Resu
     }
     let result = response.result.ok_or_else(|| CappedError::Malformed("no result".into()))?;
     serde_json::from_str(result.get()).map_err(|e| CappedError::Malformed(format!("result: {e}")))
+}
+
+/// Decodes a JSON-RPC 2.0 batch answer to requests `first..first + len`, in request order.
+pub(crate) fn decode_batch<T: DeserializeOwned>(
+    body: &[u8],
+    first: u64,
+    len: usize,
+) -> Result<Vec<Result<T, CappedError>>, CappedError> {
+    let answers: Vec<Box<serde_json::value::RawValue>> =
+        serde_json::from_slice(body).map_err(|e| {
+            CappedError::Malformed(format!("not a JSON-RPC batch answer ({e}): {}", preview(body)))
+        })?;
+    if answers.len() != len {
+        return Err(CappedError::Malformed(format!("{} answers to {len} calls", answers.len())));
+    }
+    let mut by_id: Vec<Option<Box<serde_json::value::RawValue>>> = vec![None; len];
+    for answer in answers {
+        #[derive(serde::Deserialize)]
+        struct Id {
+            #[serde(default)]
+            id: serde_json::Value,
+        }
+        let id = serde_json::from_str::<Id>(answer.get())
+            .ok()
+            .and_then(|i| i.id.as_u64())
+            .and_then(|id| id.checked_sub(first))
+            .filter(|&i| i < len as u64)
+            .ok_or_else(|| CappedError::Malformed("a batch answer with an unknown id".into()))?;
+        let slot = &mut by_id[id as usize];
+        if slot.replace(answer).is_some() {
+            return Err(CappedError::Malformed("two batch answers with one id".into()));
+        }
+    }
+    Ok(by_id
+        .into_iter()
+        .zip(first..)
+        .map(|(answer, id)| {
+            decode_response(answer.expect("every id answered").get().as_bytes(), id)
+        })
+        .collect())
 }
 
 fn present<'de, D: serde::Deserializer<'de>>(
@@ -306,6 +385,25 @@ mod tests {
         let null = br#"{"jsonrpc":"2.0","id":1,"result":null}"#;
         assert_eq!(decode_response::<Option<String>>(null, 1).unwrap(), None);
         assert_eq!(decode_response::<String>(null, 1).unwrap_err().kind(), "malformed");
+    }
+
+    #[test]
+    fn decodes_batches_in_request_order() {
+        let body = br#"[{"jsonrpc":"2.0","id":11,"result":"b"},
+            {"jsonrpc":"2.0","id":10,"result":"a"},
+            {"jsonrpc":"2.0","id":12,"error":{"code":-32000,"message":"no"}}]"#;
+        let answers = decode_batch::<String>(body, 10, 3).unwrap();
+        assert_eq!(answers[0].as_deref(), Ok("a"));
+        assert_eq!(answers[1].as_deref(), Ok("b"));
+        assert_eq!(answers[2].as_ref().unwrap_err().kind(), "rpc_error");
+        for bad in [
+            &br#"[{"jsonrpc":"2.0","id":10,"result":"a"}]"#[..],
+            br#"[{"id":10,"result":"a"},{"id":10,"result":"b"},{"id":12,"result":"c"}]"#,
+            br#"[{"id":10,"result":"a"},{"id":11,"result":"b"},{"id":99,"result":"c"}]"#,
+            br#"{"jsonrpc":"2.0","id":10,"result":"a"}"#,
+        ] {
+            assert_eq!(decode_batch::<String>(bad, 10, 3).unwrap_err().kind(), "malformed");
+        }
     }
 
     #[test]

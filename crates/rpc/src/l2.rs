@@ -4,7 +4,7 @@
 use crate::{CappedClient, CappedConfig, ElError};
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::B256;
-use light_cl_protocol::L2BlockRef;
+use light_cl_protocol::{l2_block_ref, ChainGenesis, L2BlockRef};
 use op_alloy_consensus::OpTxEnvelope;
 use op_alloy_rpc_types_engine::OpExecutionData;
 use std::{sync::Arc, time::Duration};
@@ -112,6 +112,38 @@ impl L2Client {
         }))
     }
 
+    /// The refs of the `latest`, `safe` and `finalized` blocks, read in one batch request (so
+    /// one answer of a load balancer), each header checked to hash to its claimed hash and its
+    /// L1 origin read from its L1 info deposit. A tag the node does not have yet reads `None`.
+    pub async fn head_refs(&self, genesis: &ChainGenesis) -> Result<ElHeads, ElError> {
+        let tags = [BlockNumberOrTag::Latest, BlockNumberOrTag::Safe, BlockNumberOrTag::Finalized];
+        let calls: Vec<_> = tags
+            .iter()
+            .map(|tag| ("eth_getBlockByNumber", serde_json::json!([tag, true])))
+            .collect();
+        let mut refs = [None; 3];
+        for (slot, (answer, tag)) in refs
+            .iter_mut()
+            .zip(self.rpc.batch::<Option<RpcBlock>>(&calls).await?.into_iter().zip(tags))
+        {
+            *slot = match answer {
+                Ok(Some(block)) => Some(block_ref(block, genesis)?),
+                Ok(None) => None,
+                // A node before its first safe block answers an error for the tag.
+                Err(crate::CappedError::Rpc { .. }) if tag != BlockNumberOrTag::Latest => None,
+                Err(e) => return Err(e.into()),
+            };
+        }
+        let [unsafe_head, safe, finalized] = refs;
+        Ok(ElHeads { unsafe_head, safe, finalized })
+    }
+
+    /// The node's `optimism_followInfo` (an op-reth-light serves it beside `eth_*`; any other
+    /// node is taken as deriving).
+    pub async fn follow_info(&self) -> Result<light_cl_protocol::FollowInfo, crate::CappedError> {
+        self.rpc.follow_info().await
+    }
+
     /// The source's block with `hash`, if it has it.
     pub async fn block_by_hash(&self, hash: B256) -> Result<Option<L2Block>, ElError> {
         let block = self.get_block("eth_getBlockByHash", serde_json::json!(hash)).await?;
@@ -123,6 +155,31 @@ impl L2Client {
             })
             .transpose()
     }
+}
+
+/// The `latest`, `safe` and `finalized` blocks of an execution RPC.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ElHeads {
+    /// `latest`.
+    pub unsafe_head: Option<L2BlockRef>,
+    /// `safe`.
+    pub safe: Option<L2BlockRef>,
+    /// `finalized`.
+    pub finalized: Option<L2BlockRef>,
+}
+
+/// The ref of an RPC block whose header hashes to its claimed hash.
+fn block_ref(block: RpcBlock, genesis: &ChainGenesis) -> Result<L2BlockRef, ElError> {
+    let hash = block.header.inner.hash_slow();
+    if hash != block.header.hash {
+        return Err(ElError::Mismatch {
+            asked: format!("a block hashing to {}", block.header.hash),
+            got: format!("a header hashing to {hash}"),
+        });
+    }
+    let first = block.transactions.txns().next().map(|tx| tx.inner.inner.clone().into_inner());
+    l2_block_ref(hash, &block.header.inner, first.as_ref(), genesis)
+        .map_err(|e| ElError::Rpc(e.to_string()))
 }
 
 /// Converts an RPC block into a payload, refusing one whose header does not hash to the claimed

@@ -10,7 +10,7 @@ use jsonrpsee::{
     core::{async_trait, RpcResult},
     types::ErrorObject,
 };
-use light_cl_protocol::{OutputResponse, RollupConfig, SyncStatus};
+use light_cl_protocol::{FollowInfo, OutputResponse, RollupConfig, SyncStatus};
 use op_alloy_rpc_types_engine::OpExecutionPayloadEnvelope;
 use std::sync::{Arc, OnceLock};
 
@@ -66,6 +66,10 @@ impl<O: OutputSource> OptimismApiServer for Late<OptimismRpc<O>> {
 
     async fn output_at_block(&self, block: BlockNumberOrTag) -> RpcResult<OutputResponse> {
         self.get()?.output_at_block(block).await
+    }
+
+    async fn follow_info(&self) -> RpcResult<FollowInfo> {
+        self.get()?.follow_info().await
     }
 }
 

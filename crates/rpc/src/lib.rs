@@ -4,7 +4,8 @@
 //!   redirects, extra headers, JWT, typed errors) behind the follow source, the source EL, L1
 //!   and the publisher, with the rollup node's `optimism_*` methods;
 //! - [`L1Client`]: L1 block refs by number, hash and tag;
-//! - [`L2Client`]: whole L2 blocks from the follow source's execution RPC, for catching up;
+//! - [`L2Client`]: whole L2 blocks from the follow source's execution RPC, for catching up, and
+//!   an execution RPC's `latest`, `safe` and `finalized` refs in one batch ([`ElHeads`]);
 //! - [`OptimismApiServer`] / [`OptimismRpc`]: the node's own `optimism_*` namespace, answered from
 //!   a shared view, with [`serve`] to run it standalone;
 //! - [`AdminApiServer`] / [`AdminRpc`]: the `admin_*` sequencer controls and
@@ -26,10 +27,11 @@ pub use admin::{
 };
 pub use capped::{
     CappedClient, CappedConfig, CappedError, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+    METHOD_NOT_FOUND,
 };
 pub use el::ElError;
 pub use l1::{L1Client, DEFAULT_L1_TIMEOUT, DEFAULT_MAX_L1_RESPONSE_BYTES};
-pub use l2::{L2Block, L2Client, DEFAULT_L2_TIMEOUT, DEFAULT_MAX_BLOCK_RESPONSE_BYTES};
+pub use l2::{ElHeads, L2Block, L2Client, DEFAULT_L2_TIMEOUT, DEFAULT_MAX_BLOCK_RESPONSE_BYTES};
 pub use late::Late;
 pub use publish::PayloadPublisher;
 pub use server::{

@@ -7,7 +7,7 @@ use jsonrpsee::{
     server::{Server, ServerHandle},
     types::{error::INTERNAL_ERROR_CODE, ErrorObject, ErrorObjectOwned},
 };
-use light_cl_protocol::{OutputResponse, RollupConfig, SyncStatus};
+use light_cl_protocol::{FollowInfo, OutputResponse, RollupConfig, SyncStatus};
 use std::{future::Future, net::SocketAddr, sync::Arc};
 use tokio::sync::watch;
 
@@ -29,6 +29,11 @@ pub trait OptimismApi {
     /// The output root at an L2 block.
     #[method(name = "outputAtBlock")]
     async fn output_at_block(&self, block: BlockNumberOrTag) -> RpcResult<OutputResponse>;
+
+    /// Whether the node derives or follows, its instance id and its chain of sources (served
+    /// by op-reth-light only; other nodes answer "method not found" and are taken as deriving).
+    #[method(name = "followInfo")]
+    async fn follow_info(&self) -> RpcResult<FollowInfo>;
 }
 
 /// Computes output roots; the binary reads them from its state, tests may not have any.
@@ -81,6 +86,7 @@ pub struct OptimismRpc<O = NoOutputs> {
     config: Arc<RollupConfig>,
     version: String,
     outputs: O,
+    follow: Option<watch::Receiver<FollowInfo>>,
 }
 
 impl<O: OutputSource> OptimismRpc<O> {
@@ -91,7 +97,13 @@ impl<O: OutputSource> OptimismRpc<O> {
         version: impl Into<String>,
         outputs: O,
     ) -> Self {
-        Self { status, config, version: version.into(), outputs }
+        Self { status, config, version: version.into(), outputs, follow: None }
+    }
+
+    /// Also serves `optimism_followInfo` from `follow`.
+    pub fn with_follow_info(mut self, follow: watch::Receiver<FollowInfo>) -> Self {
+        self.follow = Some(follow);
+        self
     }
 }
 
@@ -128,6 +140,17 @@ impl<O: OutputSource> OptimismApiServer for OptimismRpc<O> {
             };
             ErrorObject::owned(code, e.to_string(), None::<()>)
         })
+    }
+
+    async fn follow_info(&self) -> RpcResult<FollowInfo> {
+        match &self.follow {
+            Some(follow) => Ok(follow.borrow().clone()),
+            None => Err(ErrorObject::owned(
+                UNSUPPORTED_CODE,
+                "optimism_followInfo is not served by this node",
+                None::<()>,
+            )),
+        }
     }
 }
 

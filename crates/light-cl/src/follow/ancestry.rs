@@ -114,10 +114,10 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
         if let Some(hash) = self.peers_hash_at(target, finalized.number).await {
             return verdict(hash, "peers");
         }
-        match self.source.block_ref_at(finalized.number).await {
-            Ok(b) if b.number == finalized.number => verdict(b.hash, "the source's outputAtBlock"),
-            other => {
-                debug!(target: "light_cl::follow", ?other, "the source's outputAtBlock cannot tell");
+        match self.agreed_hash_at(finalized.number).await {
+            Some(hash) => verdict(hash, "the sources' outputAtBlock"),
+            None => {
+                debug!(target: "light_cl::follow", number = finalized.number, "the sources' outputAtBlock cannot tell");
                 Kept::Unknown
             }
         }

@@ -17,6 +17,11 @@ pub const SYNCING_TICKS_BEFORE_FETCH: u32 = 2;
 /// warns (and again every that many ticks).
 pub const SAFE_STALL_TICKS: u32 = 5;
 
+/// Time allowed for every source's answer in one tick (and again for the by-number asks).
+pub const DEFAULT_SOURCE_DEADLINE: Duration = Duration::from_secs(5);
+/// Time between asks of the sources' `optimism_followInfo`.
+pub const DEFAULT_FOLLOW_INFO_INTERVAL: Duration = Duration::from_secs(120);
+
 /// Settings of the follow task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FollowConfig {
@@ -30,6 +35,10 @@ pub struct FollowConfig {
     pub max_blocks_per_tick: u64,
     /// Most headers walked back over peers to find our finalized block on a head target's chain.
     pub max_finalized_walk: u64,
+    /// Time allowed for every source's answer in one tick.
+    pub source_deadline: Duration,
+    /// Time between asks of the sources' follow info (cycles, depth).
+    pub follow_info_interval: Duration,
 }
 
 impl FollowConfig {
@@ -41,6 +50,8 @@ impl FollowConfig {
             max_ancestry_walk: DEFAULT_MAX_ANCESTRY_WALK,
             max_blocks_per_tick: DEFAULT_MAX_BLOCKS_PER_TICK,
             max_finalized_walk: DEFAULT_MAX_FINALIZED_WALK,
+            source_deadline: DEFAULT_SOURCE_DEADLINE,
+            follow_info_interval: DEFAULT_FOLLOW_INFO_INTERVAL,
         }
     }
 
@@ -51,6 +62,12 @@ impl FollowConfig {
         }
         if self.max_ancestry_walk == 0 {
             return Err(FollowConfigError::Zero("max_ancestry_walk"));
+        }
+        if self.source_deadline.is_zero() {
+            return Err(FollowConfigError::Zero("source_deadline"));
+        }
+        if self.follow_info_interval.is_zero() {
+            return Err(FollowConfigError::Zero("follow_info_interval"));
         }
         if self.max_blocks_per_tick == 0 {
             return Err(FollowConfigError::Zero("max_blocks_per_tick"));

@@ -132,6 +132,10 @@ pub enum Rejection {
         /// The origin in the block's L1 info deposit.
         actual: BlockID,
     },
+    /// The source's safe head is not the block its own execution RPC has at that number (an
+    /// answer from another replica).
+    #[error("safe head {0:?} is not on the source's own execution RPC")]
+    SafeNotOnSourceEl(BlockID),
     /// The source's safe head disagrees with our chain at or below our finalized head.
     #[error("source safe head {source_safe:?} conflicts with our chain at or below finalized {finalized}")]
     ReorgBelowFinalized {
@@ -151,6 +155,7 @@ impl Rejection {
             Self::FinalizedOriginNotCanonical(_) => "finalized_origin_not_canonical",
             Self::CurrentL1NotCanonical(_) => "current_l1_not_canonical",
             Self::ReorgBelowFinalized { .. } => "reorg_below_finalized",
+            Self::SafeNotOnSourceEl(_) => "safe_not_on_source_el",
             Self::FinalizedConflict { .. } => "finalized_conflict",
             Self::OriginMismatch { .. } => "origin_mismatch",
         }

@@ -14,6 +14,10 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
     /// Checks once that the L1 RPC holds this chain's genesis L1 block, then publishes L1's
     /// heads to the view.
     pub(super) async fn poll_l1(&mut self) -> Result<(), Skipped> {
+        // Without L1 the sources' agreement stands in for it (set after the poll).
+        if !self.l1.is_present() {
+            return Ok(());
+        }
         // Once: the L1 RPC must be this chain's L1.
         if !self.l1_verified {
             let genesis = self.view.genesis_l2().l1_origin;
@@ -38,6 +42,9 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
     /// A number our L1 has no block at yet skips the tick: that is not a conflict.
     pub(super) async fn is_canonical_l1(&self, id: Option<BlockID>) -> Result<bool, Skipped> {
         let Some(id) = id else { return Ok(true) };
+        if !self.l1.is_present() {
+            return Ok(true);
+        }
         match self.l1.block_ref_by_number(id.number).await? {
             Some(b) => Ok(b.hash == id.hash),
             None => Err(Skipped::L1Behind { number: id.number }),

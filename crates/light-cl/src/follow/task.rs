@@ -5,6 +5,7 @@ use super::{
     ancestry::Kept,
     config::{FollowConfig, FollowExit, SAFE_STALL_TICKS},
     decide::{self, AtSafe, Case, L1Refs, L1Verdict, Local, Outcome, Rejection},
+    sources::Sources,
 };
 use crate::{
     metrics,
@@ -13,7 +14,7 @@ use crate::{
     view::View,
     ApplyError, Chain, ChainError,
 };
-use light_cl_protocol::{BlockID, L2BlockRef};
+use light_cl_protocol::{BlockID, FollowInfo, InstanceId, L2BlockRef};
 use light_cl_rpc::{CappedError, ElError};
 use std::future::Future;
 use tokio::{
@@ -61,6 +62,12 @@ pub enum Skipped {
         /// Our finalized number.
         finalized: u64,
     },
+    /// None of several sources gave a usable answer (each is counted by its own reason).
+    #[error("none of the {asked} follow sources gave a usable answer")]
+    NoSource {
+        /// How many were asked.
+        asked: usize,
+    },
     /// The engine owner has stopped.
     #[error("engine owner stopped")]
     OwnerStopped,
@@ -75,15 +82,16 @@ impl Skipped {
             Self::L1Behind { .. } => "l1_behind",
             Self::AncestryUnknown { .. } => "ancestry_unknown",
             Self::Chain(_) => "chain",
+            Self::NoSource { .. } => "no_source",
             Self::OwnerStopped => "owner_stopped",
         }
     }
 }
 
-/// Polls the follow source and feeds the engine owner.
+/// Polls the follow sources and feeds the engine owner.
 #[derive(Debug)]
 pub struct FollowTask<S, L, C, E = NoSourceEl> {
-    pub(super) source: S,
+    pub(super) sources: Sources<S>,
     pub(super) l1: L,
     pub(super) chain: C,
     pub(super) engine: EngineOwnerHandle,
@@ -105,12 +113,19 @@ pub struct FollowTask<S, L, C, E = NoSourceEl> {
     /// The source's safe number and ours at the last applied tick, and for how many ticks in a
     /// row the source's moved while ours did not.
     pub(super) safe_progress: (u64, u64, u32),
+    /// This node's instance id, to find itself on its sources' chains.
+    pub(super) identity: Option<InstanceId>,
+    /// This node's follow info, as served.
+    pub(super) follow_info: watch::Sender<FollowInfo>,
+    /// When the sources' follow infos are asked next.
+    pub(super) follow_info_at: Option<Instant>,
 }
 
 impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
-    /// A follow task reading `source` and `l1`, checking `chain`, sending to `engine`.
+    /// A follow task reading `sources` (one source, or [`Sources`] with a quorum) and `l1`,
+    /// checking `chain`, sending to `engine`.
     pub fn new(
-        source: S,
+        sources: impl Into<Sources<S>>,
         l1: L,
         chain: C,
         engine: EngineOwnerHandle,
@@ -118,7 +133,7 @@ impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
         config: FollowConfig,
     ) -> Self {
         Self {
-            source,
+            sources: sources.into(),
             l1,
             chain,
             engine,
@@ -131,6 +146,15 @@ impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
             inserted_tip: None,
             ready: watch::channel(false).0,
             safe_progress: (0, 0, 0),
+            identity: None,
+            follow_info: watch::channel(FollowInfo {
+                mode: light_cl_protocol::Mode::Light,
+                instance_id: None,
+                depth: None,
+                sources: Vec::new(),
+            })
+            .0,
+            follow_info_at: None,
         }
     }
 }
@@ -140,7 +164,7 @@ impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
     /// descends from ours, and to insert blocks when no devp2p peer serves them.
     pub fn with_source_el<E: SourceEl>(self, source_el: E) -> FollowTask<S, L, C, E> {
         FollowTask {
-            source: self.source,
+            sources: self.sources,
             l1: self.l1,
             chain: self.chain,
             engine: self.engine,
@@ -153,6 +177,9 @@ impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
             inserted_tip: None,
             ready: self.ready,
             safe_progress: (0, 0, 0),
+            identity: self.identity,
+            follow_info: self.follow_info,
+            follow_info_at: None,
         }
     }
 }
@@ -164,6 +191,24 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
     /// as it was. The sequencer builds only while it is `true`.
     pub fn ready(&self) -> watch::Receiver<bool> {
         self.ready.subscribe()
+    }
+
+    /// This node's follow info (mode, instance id, sources and their chains), for
+    /// `optimism_followInfo`.
+    pub fn follow_info(&self) -> watch::Receiver<FollowInfo> {
+        self.follow_info.subscribe()
+    }
+
+    /// Sets this node's instance id: a source whose chain of sources holds it is on a cycle.
+    pub fn with_identity(mut self, id: InstanceId) -> Self {
+        self.identity = Some(id);
+        self.follow_info.send_modify(|info| info.instance_id = Some(id));
+        self
+    }
+
+    /// The sources, in the order given.
+    pub fn sources(&self) -> &Sources<S> {
+        &self.sources
     }
 
     /// Ticks every interval until `shutdown` resolves. A tick runs to its end before the next
@@ -218,19 +263,9 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
 
     async fn try_tick(&mut self) -> Result<TickOutcome, Skipped> {
         metrics::poll();
-        // L1 first: our own view of it is served whatever the source does.
+        // L1 first: our own view of it is served whatever the sources do.
         self.poll_l1().await?;
-        let started = Instant::now();
-        let status = self.source.sync_status().await;
-        metrics::poll_latency(started.elapsed());
-        let status = status?;
-
-        let refs = L1Refs::of(&status);
-        let verdict = L1Verdict {
-            safe_origin: self.is_canonical_l1(refs.safe_origin).await?,
-            finalized_origin: self.is_canonical_l1(refs.finalized_origin).await?,
-            current_l1: self.is_canonical_l1(refs.current_l1).await?,
-        };
+        self.refresh_follow_graph_if_due().await;
         let mut heads = self.chain.heads().await?;
         if heads.finalized.is_none() {
             heads.finalized = Some(self.view.genesis_l2());
@@ -240,6 +275,23 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
             finalized: heads.finalized,
             current_l1: (!published.current_l1.is_unknown()).then_some(published.current_l1),
         };
+        let started = Instant::now();
+        let status = self.poll_sources(&applied).await;
+        metrics::poll_latency(started.elapsed());
+        let status = match status? {
+            Ok(status) => status,
+            Err(rejection) => return Ok(TickOutcome::Refused(rejection)),
+        };
+        if !self.l1.is_present() {
+            self.view.set_l1(&crate::source::L1Heads {
+                head: known_l1(status.head_l1),
+                safe: known_l1(status.safe_l1),
+                finalized: known_l1(status.finalized_l1),
+            });
+        }
+        // Every ref of the agreed status was checked against L1 with the answer it came from.
+        let refs = L1Refs::of(&status);
+        let verdict = L1Verdict { safe_origin: true, finalized_origin: true, current_l1: true };
         let update = match decide::validate(&status, &refs, &verdict, &applied) {
             Ok(update) => update,
             Err(rejection) => return Ok(TickOutcome::Refused(rejection)),
@@ -358,4 +410,8 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
             warn!(target: "light_cl::follow", ticks = stalled, source_safe = source, local_safe = local, "the source's safe head keeps moving but ours does not");
         }
     }
+}
+
+fn known_l1(r: light_cl_protocol::L1BlockRef) -> Option<light_cl_protocol::L1BlockRef> {
+    (!r.is_unknown()).then_some(r)
 }
