@@ -115,6 +115,31 @@ async fn answer(req: Request<Incoming>, handler: Handler) -> Result<Response<Bod
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return Ok(raw(400, "text/plain", Bytes::from_static(b"not json")));
     };
+    // A batch: each call answered with its result or error, the answers in reverse order (a
+    // server may send them in any order).
+    if let Value::Array(calls) = request {
+        let mut answers = Vec::new();
+        for call in calls.iter().rev() {
+            let id = call.get("id").cloned().unwrap_or(Value::Null);
+            let method = call.get("method").and_then(Value::as_str).unwrap_or_default();
+            let params = call.get("params").cloned().unwrap_or(Value::Null);
+            let mut reply = handler(method, &params);
+            while let Reply::Delayed(delay, inner) = reply {
+                tokio::time::sleep(delay).await;
+                reply = *inner;
+            }
+            answers.push(match reply {
+                Reply::Result(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
+                Reply::Error(code, message) => {
+                    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
+                }
+                other => panic!(
+                    "a batch call can only be answered with a result or an error, not {other:?}"
+                ),
+            });
+        }
+        return Ok(json_response(Value::Array(answers)));
+    }
     let id = request.get("id").cloned().unwrap_or(Value::Null);
     let method = request.get("method").and_then(Value::as_str).unwrap_or_default().to_owned();
     let params = request.get("params").cloned().unwrap_or(Value::Null);

@@ -13,5 +13,7 @@ pub use attributes::next_block_attributes;
 pub use engine::{Fault, MemEngine};
 pub use http::{Reply, RpcServer};
 pub use l1::ScriptedL1;
-pub use rig::{forks_through_granite, rollup_config, source_status, system_config, Rig};
+pub use rig::{
+    forks_through_granite, free_addr, rollup_config, source_status, system_config, Rig, RigOptions,
+};
 pub use source::ScriptedSource;

@@ -7,15 +7,15 @@ use jsonrpsee::{
     http_client::{HttpClient, HttpClientBuilder},
     server::ServerHandle,
 };
-use light_cl::{EngineOwner, EngineOwnerHandle, FollowConfig, FollowTask, View};
+use light_cl::{EngineOwner, EngineOwnerHandle, FollowConfig, FollowTask, Sources, View};
 use light_cl_protocol::{
-    BlockID, ChainGenesis, ForkTimes, L1BlockRef, L2BlockRef, RollupConfig, SyncStatus,
-    SystemConfig,
+    BlockID, ChainGenesis, FollowInfo, ForkTimes, InstanceId, L1BlockRef, L2BlockRef, RollupConfig,
+    SyncStatus, SystemConfig,
 };
 use light_cl_rpc::{
     serve, CappedClient, CappedConfig, L1Client, NoOutputs, OptimismApiClient, OptimismRpc,
 };
-use std::{sync::Arc, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 /// L2 blocks per L1 block (2 s against 12 s).
 pub const L2_PER_L1: u64 = 6;
@@ -28,18 +28,22 @@ pub const SOURCE_TIMEOUT: Duration = Duration::from_millis(500);
 pub struct Rig {
     /// Scripted L1.
     pub l1: ScriptedL1,
-    /// Scripted follow source.
+    /// Scripted follow source (source 0).
     pub source: ScriptedSource,
+    /// Further scripted sources (sources 1, 2, …), with [`RigOptions::scripted_sources`].
+    pub others: Vec<ScriptedSource>,
     /// The in-memory execution layer.
     pub engine: MemEngine,
     /// The follow task; tests call `tick()`.
-    pub follow: FollowTask<CappedClient, L1Client, MemEngine>,
+    pub follow: FollowTask<CappedClient, Option<L1Client>, MemEngine>,
     /// The applied view.
     pub view: View,
     /// A handle to the engine owner.
     pub owner: EngineOwnerHandle,
     /// The rollup config.
     pub config: Arc<RollupConfig>,
+    /// Where its `optimism_*` RPC listens.
+    pub rpc_url: url::Url,
     client: HttpClient,
     _rpc: ServerHandle,
 }
@@ -72,8 +76,28 @@ impl Rig {
         forks: ForkTimes,
         system_config: Option<SystemConfig>,
     ) -> Self {
+        let options = RigOptions { local_head, follow: follow_config, ..RigOptions::default() };
+        Self::build_with(options, l1_len, forks, system_config).await
+    }
+
+    /// A light CL built with `options` (forks and system config of [`Rig::new`]).
+    pub async fn with_options(options: RigOptions) -> Self {
+        Self::build_with(options, L1_LEN, ForkTimes::default(), None).await
+    }
+
+    async fn build_with(
+        options: RigOptions,
+        l1_len: u64,
+        forks: ForkTimes,
+        system_config: Option<SystemConfig>,
+    ) -> Self {
+        let RigOptions { local_head, follow: follow_config, .. } = options;
         let l1 = ScriptedL1::start(l1_len).await;
         let source = ScriptedSource::start(SyncStatus::default()).await;
+        let mut others = Vec::new();
+        for _ in 1..options.scripted_sources.max(1) {
+            others.push(ScriptedSource::start(SyncStatus::default()).await);
+        }
         let genesis = ChainGenesis {
             l1: l1.block(0).id(),
             l2: BlockID { hash: l2_hash(0, 0), number: 0 },
@@ -90,23 +114,52 @@ impl Rig {
         let (owner, handle) = EngineOwner::new(engine.clone(), engine.clone(), view.clone());
         tokio::spawn(owner.run());
 
-        let mut source_config = CappedConfig::new(source.server.url());
-        source_config.timeout = SOURCE_TIMEOUT;
-        let source_client = CappedClient::new(source_config).expect("source client");
-        let l1_client = L1Client::new(l1.server.url(), Duration::from_secs(2)).expect("L1 client");
-        let follow = FollowTask::new(
-            source_client,
+        let client_of = |url: url::Url| {
+            let mut source_config = CappedConfig::new(url);
+            source_config.timeout = SOURCE_TIMEOUT;
+            CappedClient::new(source_config).expect("source client")
+        };
+        let urls: Vec<url::Url> = if options.source_urls.is_empty() {
+            std::iter::once(&source).chain(&others).map(|s| s.server.url()).collect()
+        } else {
+            options.source_urls.clone()
+        };
+        let clients: Vec<CappedClient> = urls.into_iter().map(client_of).collect();
+        let sources = Sources::new(clients, options.quorum).expect("sources");
+        let l1_client = options
+            .l1
+            .then(|| L1Client::new(l1.server.url(), Duration::from_secs(2)).expect("L1 client"));
+        let mut follow = FollowTask::new(
+            sources,
             l1_client,
             engine.clone(),
             handle.clone(),
             view.clone(),
             follow_config,
         );
+        if let Some(id) = options.identity {
+            follow = follow.with_identity(id);
+        }
 
-        let rpc = OptimismRpc::new(view.subscribe(), config.clone(), "test", NoOutputs);
-        let (addr, rpc_handle) = serve("127.0.0.1:0".parse().unwrap(), rpc).await.expect("serve");
-        let client = HttpClientBuilder::default().build(format!("http://{addr}")).expect("client");
-        Self { l1, source, engine, follow, view, owner: handle, config, client, _rpc: rpc_handle }
+        let rpc = OptimismRpc::new(view.subscribe(), config.clone(), "test", NoOutputs)
+            .with_follow_info(follow.follow_info());
+        let addr = options.rpc_addr.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap());
+        let (addr, rpc_handle) = serve(addr, rpc).await.expect("serve");
+        let rpc_url: url::Url = format!("http://{addr}").parse().expect("url");
+        let client = HttpClientBuilder::default().build(rpc_url.as_str()).expect("client");
+        Self {
+            l1,
+            source,
+            others,
+            engine,
+            follow,
+            view,
+            owner: handle,
+            config,
+            rpc_url,
+            client,
+            _rpc: rpc_handle,
+        }
     }
 
     /// Block `n` of the L2 chain that leaves the main branch at `fork_at` for `branch`
@@ -140,10 +193,66 @@ impl Rig {
         self.client.sync_status().await.expect("optimism_syncStatus")
     }
 
+    /// The node's own `optimism_followInfo`, over its RPC server.
+    pub async fn served_follow_info(&self) -> FollowInfo {
+        self.client.follow_info().await.expect("optimism_followInfo")
+    }
+
+    /// Source `i` (0 is [`Rig::source`]).
+    pub fn scripted(&self, i: usize) -> &ScriptedSource {
+        if i == 0 {
+            &self.source
+        } else {
+            &self.others[i - 1]
+        }
+    }
+
     /// The node's own `optimism_rollupConfig`, over its RPC server.
     pub async fn served_config(&self) -> RollupConfig {
         self.client.rollup_config().await.expect("optimism_rollupConfig")
     }
+}
+
+/// How to build a [`Rig`].
+#[derive(Debug, Clone)]
+pub struct RigOptions {
+    /// The local chain is main-branch blocks `0..=local_head`.
+    pub local_head: u64,
+    /// Follow settings.
+    pub follow: FollowConfig,
+    /// Scripted sources to start (at least one: [`Rig::source`]).
+    pub scripted_sources: usize,
+    /// Follow these URLs instead of the scripted sources (which still start).
+    pub source_urls: Vec<url::Url>,
+    /// The quorum.
+    pub quorum: usize,
+    /// Whether the follow task has an L1 RPC (the scripted L1 runs either way).
+    pub l1: bool,
+    /// The node's instance id.
+    pub identity: Option<InstanceId>,
+    /// Where the node's RPC listens (default: a free loopback port).
+    pub rpc_addr: Option<SocketAddr>,
+}
+
+impl Default for RigOptions {
+    fn default() -> Self {
+        Self {
+            local_head: 0,
+            follow: FollowConfig::for_block_time(2),
+            scripted_sources: 1,
+            source_urls: Vec::new(),
+            quorum: 1,
+            l1: true,
+            identity: None,
+            rpc_addr: None,
+        }
+    }
+}
+
+/// A free loopback address, for a server that must be named before it starts.
+pub fn free_addr() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    listener.local_addr().expect("local addr")
 }
 
 /// A deriving node's status over `l1`: unsafe, safe and finalized of the given blocks,

@@ -1,42 +1,85 @@
 //! A scripted follow source: a rollup node's `optimism_syncStatus` over real HTTP.
 
 use crate::http::{Reply, RpcServer};
-use light_cl_protocol::{RollupConfig, SyncStatus};
-use std::sync::{
-    atomic::{AtomicU64, Ordering},
-    Arc, Mutex,
+use light_cl_protocol::{FollowInfo, L2BlockRef, OutputResponse, RollupConfig, SyncStatus};
+use std::{
+    collections::BTreeMap,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+    },
 };
 
-/// Answers `optimism_syncStatus` with whatever was last set, and `optimism_rollupConfig` once a
-/// config is set.
+/// What the scripted source answers, shared with its server.
+#[derive(Default)]
+struct Script {
+    /// Answers to `optimism_syncStatus`, taken in turn (a load balancer over replicas).
+    replies: Vec<Reply>,
+    config: Option<RollupConfig>,
+    /// Its chain for `optimism_outputAtBlock`, by number.
+    chain: BTreeMap<u64, L2BlockRef>,
+    /// `optimism_followInfo`; `None`: "method not found" (a deriving node).
+    follow_info: Option<FollowInfo>,
+}
+
+/// Answers `optimism_syncStatus` with whatever was last set, `optimism_rollupConfig` once a
+/// config is set, `optimism_outputAtBlock` for the blocks of its chain, and
+/// `optimism_followInfo` once one is set.
 pub struct ScriptedSource {
     /// The server; stop it to take the source down.
     pub server: RpcServer,
-    reply: Arc<Mutex<Reply>>,
-    config: Arc<Mutex<Option<RollupConfig>>>,
+    script: Arc<Mutex<Script>>,
     polls: Arc<AtomicU64>,
 }
 
 impl ScriptedSource {
     /// Starts answering `status`.
     pub async fn start(status: SyncStatus) -> Self {
-        let reply = Arc::new(Mutex::new(Reply::Result(serde_json::to_value(status).unwrap())));
-        let config = Arc::new(Mutex::new(None::<RollupConfig>));
+        let script = Arc::new(Mutex::new(Script {
+            replies: vec![Reply::Result(serde_json::to_value(status).unwrap())],
+            ..Default::default()
+        }));
         let polls = Arc::new(AtomicU64::new(0));
-        let (served, served_config, counted) = (reply.clone(), config.clone(), polls.clone());
-        let server = RpcServer::start(Arc::new(move |method, _| match method {
-            "optimism_syncStatus" => {
-                counted.fetch_add(1, Ordering::SeqCst);
-                served.lock().unwrap().clone()
+        let (served, counted) = (script.clone(), polls.clone());
+        let server = RpcServer::start(Arc::new(move |method, params| {
+            let script = served.lock().unwrap();
+            match method {
+                "optimism_syncStatus" => {
+                    let n = counted.fetch_add(1, Ordering::SeqCst);
+                    script.replies[n as usize % script.replies.len()].clone()
+                }
+                "optimism_rollupConfig" => match &script.config {
+                    Some(c) => Reply::Result(serde_json::to_value(c).unwrap()),
+                    None => Reply::Error(-32000, "rollup config not available".into()),
+                },
+                "optimism_outputAtBlock" => {
+                    let number = params[0]
+                        .as_str()
+                        .and_then(|s| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok());
+                    match number.and_then(|n| script.chain.get(&n)) {
+                        Some(block) => Reply::Result(
+                            serde_json::to_value(OutputResponse {
+                                version: Default::default(),
+                                output_root: Default::default(),
+                                block_ref: *block,
+                                withdrawal_storage_root: Default::default(),
+                                state_root: Default::default(),
+                                sync_status: Default::default(),
+                            })
+                            .unwrap(),
+                        ),
+                        None => Reply::Error(-32000, "block not found".into()),
+                    }
+                }
+                "optimism_followInfo" => match &script.follow_info {
+                    Some(info) => Reply::Result(serde_json::to_value(info).unwrap()),
+                    None => Reply::Error(-32601, "method optimism_followInfo not found".into()),
+                },
+                other => Reply::Error(-32601, format!("method {other} not found")),
             }
-            "optimism_rollupConfig" => match &*served_config.lock().unwrap() {
-                Some(c) => Reply::Result(serde_json::to_value(c).unwrap()),
-                None => Reply::Error(-32000, "rollup config not available".into()),
-            },
-            other => Reply::Error(-32601, format!("method {other} not found")),
         }))
         .await;
-        Self { server, reply, config, polls }
+        Self { server, script, polls }
     }
 
     /// How many `optimism_syncStatus` requests arrived so far.
@@ -57,7 +100,7 @@ impl ScriptedSource {
 
     /// Serves `config` as `optimism_rollupConfig` from now on.
     pub fn set_rollup_config(&self, config: RollupConfig) {
-        *self.config.lock().unwrap() = Some(config);
+        self.script.lock().unwrap().config = Some(config);
     }
 
     /// Answers `status` from now on.
@@ -67,6 +110,25 @@ impl ScriptedSource {
 
     /// Answers `reply` from now on.
     pub fn set_reply(&self, reply: Reply) {
-        *self.reply.lock().unwrap() = reply;
+        self.script.lock().unwrap().replies = vec![reply];
+    }
+
+    /// Answers these statuses in turn, one per poll (replicas behind a load balancer).
+    pub fn alternate(&self, statuses: &[SyncStatus]) {
+        self.script.lock().unwrap().replies =
+            statuses.iter().map(|s| Reply::Result(serde_json::to_value(s).unwrap())).collect();
+    }
+
+    /// Serves these blocks by number from `optimism_outputAtBlock` (added to those it has).
+    pub fn hold(&self, blocks: &[L2BlockRef]) {
+        let mut script = self.script.lock().unwrap();
+        for b in blocks {
+            script.chain.insert(b.number, *b);
+        }
+    }
+
+    /// Answers `optimism_followInfo` with `info` (`None`: "method not found").
+    pub fn set_follow_info(&self, info: Option<FollowInfo>) {
+        self.script.lock().unwrap().follow_info = info;
     }
 }

@@ -53,6 +53,14 @@ pub enum SourcesError {
     /// More than [`MAX_SOURCES`].
     #[error("{0} follow sources; at most {MAX_SOURCES}")]
     TooMany(usize),
+    /// Without an L1 RPC, fewer than two sources or a quorum below two.
+    #[error("without --rollup.l1-rpc, the sources' agreement replaces the L1 checks: it needs at least two sources and a quorum of at least two (got {sources} sources, quorum {quorum})")]
+    WithoutL1 {
+        /// The quorum.
+        quorum: usize,
+        /// The number of sources.
+        sources: usize,
+    },
     /// A quorum of zero, or above the number of sources.
     #[error("a follow quorum of {quorum} cannot be reached with {sources} sources")]
     Quorum {
@@ -87,6 +95,15 @@ impl<S> Sources<S> {
         Ok(Self { slots, quorum })
     }
 
+    /// Checks that these sources may stand in for L1: at least two, and a quorum of at least
+    /// two (one source alone would move the node unchecked).
+    pub fn check_without_l1(&self) -> Result<(), SourcesError> {
+        if self.quorum < 2 {
+            return Err(SourcesError::WithoutL1 { quorum: self.quorum, sources: self.len() });
+        }
+        Ok(())
+    }
+
     /// How many sources there are.
     pub fn len(&self) -> usize {
         self.slots.len()
@@ -115,6 +132,25 @@ impl<S> From<S> for Sources<S> {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_that_cannot_run_are_refused() {
+        assert_eq!(Sources::<u8>::new(vec![], 1).unwrap_err(), SourcesError::Empty);
+        assert_eq!(Sources::new(vec![0u8; 9], 1).unwrap_err(), SourcesError::TooMany(9));
+        let quorum = |q| Sources::new(vec![0u8; 3], q).map(|s| s.quorum());
+        assert_eq!(quorum(0), Err(SourcesError::Quorum { quorum: 0, sources: 3 }));
+        assert_eq!(quorum(4), Err(SourcesError::Quorum { quorum: 4, sources: 3 }));
+        assert_eq!(quorum(3), Ok(3));
+        // Without L1: two sources and a quorum of two at least.
+        assert!(Sources::from(0u8).check_without_l1().is_err());
+        assert!(Sources::new(vec![0u8; 3], 1).unwrap().check_without_l1().is_err());
+        assert!(Sources::new(vec![0u8; 2], 2).unwrap().check_without_l1().is_ok());
+    }
+}
+
 /// Why one source's answer is not used this tick.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Fault {
@@ -124,6 +160,8 @@ pub(super) enum Fault {
     L1Behind(u64),
     /// Its answer is incoherent, contradicts L1 or what we applied.
     Refused(Rejection),
+    /// This node is on its chain of sources.
+    OnCycle,
 }
 
 impl Fault {
@@ -132,6 +170,7 @@ impl Fault {
             Self::Fetch(e) => e.kind(),
             Self::L1Behind(_) => "l1_behind",
             Self::Refused(r) => r.reason(),
+            Self::OnCycle => "on_cycle",
         }
     }
 }
@@ -158,7 +197,10 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
         let fetched = futures::future::join_all(asked).await;
         let mut memo = HashMap::new();
         let mut answers = Vec::new();
-        let mut faults = Vec::new();
+        let mut faults: Vec<(usize, Fault)> = (0..self.sources.len())
+            .filter(|&i| self.sources.slots[i].on_cycle)
+            .map(|i| (i, Fault::OnCycle))
+            .collect();
         for (index, answer, elapsed) in fetched {
             metrics::source_latency(index, elapsed);
             let checked = match answer {
@@ -182,6 +224,7 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
                     Fault::Fetch(e) => Err(Skipped::Source(e)),
                     Fault::L1Behind(number) => Err(Skipped::L1Behind { number }),
                     Fault::Refused(r) => Ok(Err(r)),
+                    Fault::OnCycle => Err(Skipped::NoSource { asked: 1 }),
                 };
             }
         }
