@@ -242,14 +242,14 @@ async fn a_cycle_of_three_light_nodes_is_refused() {
     let addrs = [free_addr(), free_addr(), free_addr()];
     let url = |i: usize| -> url::Url { format!("http://{}", addrs[i]).parse().unwrap() };
     let mut rigs = Vec::new();
-    for i in 0..3 {
+    for (i, addr) in addrs.iter().enumerate() {
         rigs.push(
             Rig::with_options(RigOptions {
                 local_head: 30,
                 follow: follow_config(),
                 source_urls: vec![url((i + 1) % 3)],
                 identity: Some(B128::repeat_byte(i as u8 + 1)),
-                rpc_addr: Some(addrs[i]),
+                rpc_addr: Some(*addr),
                 ..RigOptions::default()
             })
             .await,
