@@ -1,5 +1,6 @@
 //! Command-line arguments of the light CL, beside op-reth's `RollupArgs`.
 
+use light_cl::SourceSpec;
 use reth_optimism_node::args::RollupArgs;
 use std::{path::PathBuf, time::Duration};
 use url::Url;
@@ -20,15 +21,28 @@ pub struct LightArgs {
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 #[command(next_help_heading = "Rollup")]
 pub struct FollowArgs {
-    /// RPC URL of the rollup node (op-node, kona-node or another op-reth-light) whose
-    /// `optimism_syncStatus` this node follows. Enables the light CL.
-    #[arg(long = "rollup.follow-source", value_name = "URL", requires = "l1_rpc")]
-    pub follow_source: Option<Url>,
+    /// RPC URL of a rollup node (op-node, kona-node or another op-reth-light) whose
+    /// `optimism_syncStatus` this node follows, or, with an `el:` prefix, of an OP execution RPC
+    /// whose `safe` and `finalized` blocks it follows (a URL without the prefix that has no
+    /// `optimism_syncStatus` is found to be one). Enables the light CL. May be repeated: see
+    /// `--rollup.follow-quorum`. Sources are named by their index in logs and metrics.
+    #[arg(long = "rollup.follow-source", value_name = "URL")]
+    pub follow_source: Vec<SourceSpec>,
 
-    /// L1 execution RPC URL; every answer of the follow source is checked against it.
-    /// Required with `--rollup.follow-source`.
+    /// How many follow sources must vouch for a safe or finalized head before it is applied.
+    #[arg(long = "rollup.follow-quorum", value_name = "K", default_value_t = 1)]
+    pub follow_quorum: usize,
+
+    /// L1 execution RPC URL; every answer of the follow sources is checked against it. Without
+    /// it the node starts only with two sources or more and a quorum of two or more, whose
+    /// agreement then replaces the L1 checks.
     #[arg(long = "rollup.l1-rpc", value_name = "URL")]
     pub l1_rpc: Option<Url>,
+
+    /// Time between asks of the follow sources' `optimism_followInfo` (which finds cycles in
+    /// the follow graph and this node's depth to a deriving node).
+    #[arg(long = "rollup.follow-info-interval", value_name = "DURATION", default_value = "2m", value_parser = humantime::parse_duration)]
+    pub follow_info_interval: Duration,
 
     /// Time between polls of the follow source. Default: twice the L2 block time.
     #[arg(long = "rollup.follow-interval", value_name = "DURATION", value_parser = humantime::parse_duration)]
@@ -52,9 +66,10 @@ pub struct FollowArgs {
     #[arg(long = "rollup.follow-safe-only")]
     pub follow_safe_only: bool,
 
-    /// L2 execution RPC URL of the follow source (its op-geth or op-reth). When set, blocks that
-    /// no devp2p peer serves are fetched from it and inserted, and the source's unsafe head is
-    /// checked against it to descend from ours.
+    /// L2 execution RPC URL of the (first) follow source: its op-geth or op-reth. When set,
+    /// blocks that no devp2p peer serves are fetched from it and inserted, the source's unsafe
+    /// head is checked against it to descend from ours, and the source's safe head must be
+    /// there. Without it, the first `el:` source serves that purpose.
     #[arg(long = "rollup.follow-source-el", value_name = "URL", requires = "follow_source")]
     pub follow_source_el: Option<Url>,
     /// Sequencing.
@@ -70,7 +85,7 @@ pub struct SequencerArgs {
     /// follow source, and building starts only once its safe head is applied here. Needs
     /// `--rollup.config`: the L1 anchor, deposit contract and SystemConfig address must not come
     /// from the follow source, whose answers L1 is there to check.
-    #[arg(long = "rollup.sequencing", requires_all = ["follow_source", "rollup_config"])]
+    #[arg(long = "rollup.sequencing", requires_all = ["follow_source", "rollup_config", "l1_rpc"])]
     pub sequencing: bool,
     /// Start with sequencing stopped; `admin_startSequencer` starts it.
     #[arg(long = "rollup.sequencer-stopped", requires = "sequencing")]
@@ -129,6 +144,23 @@ impl FollowArgs {
         if self.follow_source_timeout.is_zero() {
             return Err(ArgsError::Zero("--rollup.follow-source-timeout"));
         }
+        if self.follow_info_interval.is_zero() {
+            return Err(ArgsError::Zero("--rollup.follow-info-interval"));
+        }
+        let sources = self.follow_source.len();
+        if self.follow_quorum == 0 || self.follow_quorum > sources {
+            return Err(ArgsError::Quorum { quorum: self.follow_quorum, sources });
+        }
+        if self.l1_rpc.is_none() && (sources < 2 || self.follow_quorum < 2) {
+            return Err(ArgsError::WithoutL1 { quorum: self.follow_quorum, sources });
+        }
+        let el = light_cl_protocol::SourceKind::Execution;
+        if self.sequencer.sequencing && self.follow_source.iter().all(|s| s.kind == Some(el)) {
+            return Err(ArgsError::SequencerNeedsRollupSource);
+        }
+        if self.sequencer.sequencing && self.l1_rpc.is_none() {
+            return Err(ArgsError::SequencerNeedsL1);
+        }
         if self.sequencer.sequencing && self.rollup_config.is_none() {
             return Err(ArgsError::SequencerNeedsConfig);
         }
@@ -148,6 +180,30 @@ pub enum ArgsError {
     /// `--rollup.sequencing` without `--rollup.config`.
     #[error("--rollup.sequencing needs --rollup.config: a sequencer must not take its L1 anchor, deposit contract and SystemConfig address from the follow source")]
     SequencerNeedsConfig,
+    /// A quorum of zero or above the number of sources.
+    #[error(
+        "--rollup.follow-quorum {quorum} cannot be reached with {sources} --rollup.follow-source"
+    )]
+    Quorum {
+        /// The quorum.
+        quorum: usize,
+        /// The number of sources.
+        sources: usize,
+    },
+    /// No L1 RPC, and too few sources or too small a quorum to stand in for it.
+    #[error("without --rollup.l1-rpc the sources' agreement replaces the L1 checks: give at least two --rollup.follow-source and --rollup.follow-quorum 2 or more (got {sources} sources, quorum {quorum})")]
+    WithoutL1 {
+        /// The quorum.
+        quorum: usize,
+        /// The number of sources.
+        sources: usize,
+    },
+    /// A sequencer whose sources are all execution RPCs (no `current_l1` for op-batcher).
+    #[error("--rollup.sequencing needs at least one rollup-node --rollup.follow-source: op-batcher reads current_l1, which an execution RPC does not have")]
+    SequencerNeedsRollupSource,
+    /// A sequencer without L1.
+    #[error("--rollup.sequencing needs --rollup.l1-rpc: L1 origins and deposits come from L1")]
+    SequencerNeedsL1,
     /// `--rollup.admin-on-http` on a follower.
     #[error("--rollup.admin-on-http needs --rollup.sequencing: on a follower anyone reaching HTTP could post blocks")]
     AdminWithoutSequencing,
@@ -156,8 +212,10 @@ pub enum ArgsError {
 impl Default for FollowArgs {
     fn default() -> Self {
         Self {
-            follow_source: None,
+            follow_source: Vec::new(),
+            follow_quorum: 1,
             l1_rpc: None,
+            follow_info_interval: light_cl::follow::DEFAULT_FOLLOW_INFO_INTERVAL,
             follow_interval: None,
             rollup_config: None,
             follow_source_headers: Vec::new(),
@@ -201,6 +259,12 @@ mod tests {
             "op-reth-light",
             "--rollup.follow-source",
             "http://op-node:9545",
+            "--rollup.follow-source",
+            "el:https://mainnet.optimism.io",
+            "--rollup.follow-quorum",
+            "2",
+            "--rollup.follow-info-interval",
+            "30s",
             "--rollup.l1-rpc",
             "https://l1.example:8545",
             "--rollup.follow-interval",
@@ -233,7 +297,10 @@ mod tests {
         ])
         .unwrap();
         let light = &cmd.args.light;
-        assert_eq!(light.follow_source.as_ref().unwrap().as_str(), "http://op-node:9545/");
+        assert_eq!(light.follow_source[0].url.as_str(), "http://op-node:9545/");
+        assert_eq!(light.follow_source[1].kind, Some(light_cl_protocol::SourceKind::Execution));
+        assert_eq!(light.follow_quorum, 2);
+        assert_eq!(light.follow_info_interval, Duration::from_secs(30));
         assert_eq!(light.l1_rpc.as_ref().unwrap().host_str(), Some("l1.example"));
         assert_eq!(light.follow_interval, Some(Duration::from_millis(250)));
         assert_eq!(light.rollup_config, Some(PathBuf::from("/etc/rollup.json")));
@@ -292,9 +359,11 @@ mod tests {
             .args
             .light
         };
-        for (flag, value) in
-            [("--rollup.follow-interval", "0s"), ("--rollup.follow-source-timeout", "0ms")]
-        {
+        for (flag, value) in [
+            ("--rollup.follow-interval", "0s"),
+            ("--rollup.follow-source-timeout", "0ms"),
+            ("--rollup.follow-info-interval", "0s"),
+        ] {
             let cmd = Cmd::try_parse_from([
                 "op-reth-light",
                 "--rollup.follow-source",
@@ -326,17 +395,51 @@ mod tests {
     #[test]
     fn defaults_are_plain_op_reth() {
         let cmd = Cmd::try_parse_from(["op-reth-light"]).unwrap();
-        assert_eq!(cmd.args.light.follow_source, None);
+        assert!(cmd.args.light.follow_source.is_empty());
         assert_eq!(cmd.args.light.follow_source_timeout, Duration::from_secs(5));
         assert_eq!(cmd.args.rollup, RollupArgs::default());
     }
 
     #[test]
-    fn follow_source_needs_l1() {
-        let err = Cmd::try_parse_from(["op-reth-light", "--rollup.follow-source", "http://x"])
-            .err()
-            .unwrap();
+    fn without_l1_two_sources_and_a_quorum_of_two() {
+        let parse = |argv: &[&str]| {
+            let mut all = vec!["op-reth-light"];
+            all.extend(argv);
+            Cmd::try_parse_from(all).unwrap().args.light.check()
+        };
+        let one = ["--rollup.follow-source", "http://x"];
+        assert_eq!(parse(&one), Err(ArgsError::WithoutL1 { quorum: 1, sources: 1 }));
+        let two = ["--rollup.follow-source", "http://x", "--rollup.follow-source", "el:http://y"];
+        assert_eq!(parse(&two), Err(ArgsError::WithoutL1 { quorum: 1, sources: 2 }));
+        let mut k2 = two.to_vec();
+        k2.extend(["--rollup.follow-quorum", "2"]);
+        assert_eq!(parse(&k2), Ok(()));
+        let mut k3 = two.to_vec();
+        k3.extend(["--rollup.follow-quorum", "3"]);
+        assert_eq!(parse(&k3), Err(ArgsError::Quorum { quorum: 3, sources: 2 }));
+        let mut k0 = one.to_vec();
+        k0.extend(["--rollup.l1-rpc", "http://l1", "--rollup.follow-quorum", "0"]);
+        assert_eq!(parse(&k0), Err(ArgsError::Quorum { quorum: 0, sources: 1 }));
+        // A sequencer needs L1 and a rollup-node source.
+        let err = Cmd::try_parse_from([
+            "op-reth-light",
+            "--rollup.follow-source",
+            "http://x",
+            "--rollup.config",
+            "r.json",
+            "--rollup.sequencing",
+        ])
+        .err()
+        .unwrap();
         assert!(err.to_string().contains("--rollup.l1-rpc"), "{err}");
+        let mut el_only = FollowArgs {
+            follow_source: vec!["el:http://y".parse().unwrap()],
+            l1_rpc: Some("http://l1".parse().unwrap()),
+            rollup_config: Some("r.json".into()),
+            ..Default::default()
+        };
+        el_only.sequencer.sequencing = true;
+        assert_eq!(el_only.check(), Err(ArgsError::SequencerNeedsRollupSource));
         assert!(
             Cmd::try_parse_from(["op-reth-light", "--rollup.follow-source", "not a url"]).is_err()
         );

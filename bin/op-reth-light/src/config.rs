@@ -91,22 +91,36 @@ impl Backoff {
     }
 }
 
-/// Fetches `optimism_rollupConfig` from the follow source, retrying with backoff (1 s doubling to
-/// 30 s) while the source is down or answers badly.
-pub async fn fetch(source: &CappedClient) -> RollupConfig {
+/// Fetches `optimism_rollupConfig` from the rollup-node sources (by index), retrying with
+/// backoff (1 s doubling to 30 s) until `quorum` of them answer the same config. With an L1 RPC
+/// the quorum is 1 (L1 then checks the config's anchor); without one, it is the follow quorum.
+pub async fn fetch(sources: &[(usize, CappedClient)], quorum: usize) -> RollupConfig {
     let mut backoff = Backoff::new();
     loop {
-        match source.rollup_config().await {
-            Ok(config) => {
-                info!(target: "light_cl::config", url = %source.url(), l2_chain_id = config.l2_chain_id, "rollup config fetched from the follow source");
-                return config;
-            }
-            Err(e) => {
-                let delay = backoff.next();
-                warn!(target: "light_cl::config", url = %source.url(), error = %e, retry_in = ?delay, "waiting for the rollup config from the follow source; the light CL does not run until it has one");
-                tokio::time::sleep(delay).await;
+        let answers =
+            futures::future::join_all(sources.iter().map(|(_, s)| s.rollup_config())).await;
+        let mut agreed: Vec<(RollupConfig, Vec<usize>)> = Vec::new();
+        for ((index, _), answer) in sources.iter().zip(answers) {
+            match answer {
+                Ok(config) => match agreed.iter_mut().find(|(c, _)| *c == config) {
+                    Some((_, by)) => by.push(*index),
+                    None => agreed.push((config, vec![*index])),
+                },
+                Err(e) => {
+                    warn!(target: "light_cl::config", source = index, error = %e, "no rollup config from the follow source")
+                }
             }
         }
+        if agreed.len() > 1 {
+            warn!(target: "light_cl::config", configs = agreed.len(), "the follow sources serve different rollup configs");
+        }
+        if let Some((config, by)) = agreed.into_iter().find(|(_, by)| by.len() >= quorum.max(1)) {
+            info!(target: "light_cl::config", sources = ?by, l2_chain_id = config.l2_chain_id, "rollup config fetched from the follow sources");
+            return config;
+        }
+        let delay = backoff.next();
+        warn!(target: "light_cl::config", quorum, retry_in = ?delay, "waiting for the rollup config from the follow sources; the light CL does not run until it has one");
+        tokio::time::sleep(delay).await;
     }
 }
 

@@ -17,9 +17,10 @@ use light_cl::{
     follow::FollowExit,
     remind_fork_limit,
     sequencer::{Admin, Sequencer, SequencerConfig, SequencerDeps},
-    Chain, EngineOwner, FollowConfig, FollowTask, OwnerStopped, View, FORK_LIMIT_REMINDER_EVERY,
+    Chain, Endpoint, EngineOwner, FollowConfig, FollowTask, OwnerStopped, SourceSpec, Sources,
+    View, FORK_LIMIT_REMINDER_EVERY,
 };
-use light_cl_protocol::{L1BlobSchedule, RollupConfig};
+use light_cl_protocol::{InstanceId, L1BlobSchedule, RollupConfig, SourceKind};
 use light_cl_rpc::{
     AdminApiServer, AdminRpc, CappedClient, CappedConfig, L1Client, L2Client, Late,
     OptimismApiServer, OptimismRpc, PayloadPublisher, DEFAULT_L1_TIMEOUT, DEFAULT_L2_TIMEOUT,
@@ -32,7 +33,12 @@ use reth_optimism_chainspec::OpChainSpec;
 use reth_optimism_node::OpEngineTypes;
 use reth_provider::{CanonStateSubscriptions, StateProviderFactory};
 use reth_rpc_builder::{auth::AuthRpcModule, TransportRpcModules};
-use std::{future::Future, path::PathBuf, pin::Pin, sync::Arc};
+use std::{
+    future::Future,
+    path::{Path, PathBuf},
+    pin::Pin,
+    sync::Arc,
+};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
@@ -73,10 +79,14 @@ pub const VERSION: &str = concat!("op-reth-light/v", env!("CARGO_PKG_VERSION"));
 /// The light CL of one node: built from the arguments before launch, started once the node runs.
 #[derive(Debug)]
 pub struct LightCl<O> {
-    source: CappedClient,
-    l1: L1Client,
+    sources: Vec<SourceSpec>,
+    /// Timeout and headers of source 0 (headers go to the first source only).
+    source_config: CappedConfig,
+    quorum: usize,
+    l1: Option<L1Client>,
     config: Option<RollupConfig>,
     interval: Option<std::time::Duration>,
+    follow_info_interval: std::time::Duration,
     follow_unsafe: bool,
     source_el: Option<L2Client>,
     sequencer: Option<SequencerSetup>,
@@ -135,12 +145,44 @@ impl SequencerSetup {
     }
 }
 
+/// The client settings of source `index` at `url`: the timeout of all, the headers of source 0
+/// only (a header can carry one source's API key).
+fn source_config_for(first: &CappedConfig, index: usize, url: &url::Url) -> CappedConfig {
+    let mut config = first.clone();
+    config.url = url.clone();
+    if index > 0 {
+        config.headers.clear();
+    }
+    config
+}
+
+/// This node's instance id, kept in `<datadir>/light-cl/instance-id` (created at first start).
+fn instance_id(datadir: &Path) -> eyre::Result<InstanceId> {
+    let path = datadir.join("light-cl").join("instance-id");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .wrap_err_with(|| format!("{} does not hold an instance id", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let id = InstanceId::random();
+            std::fs::create_dir_all(path.parent().expect("a parent"))
+                .and_then(|()| std::fs::write(&path, format!("{id}\n")))
+                .wrap_err_with(|| format!("writing {}", path.display()))?;
+            info!(target: "light_cl", %id, "created this node's instance id");
+            Ok(id)
+        }
+        Err(e) => Err(e).wrap_err_with(|| format!("reading {}", path.display())),
+    }
+}
+
 /// What the light CL takes from the launched node.
 struct RethParts<P, Net> {
     engine: RethEngine,
     provider: P,
     network: Net,
     spec: Arc<OpChainSpec>,
+    datadir: PathBuf,
 }
 
 /// Time allowed to hand a sealed block to one `--rollup.publish-to` target.
@@ -150,19 +192,26 @@ impl<O> LightCl<O> {
     /// The light CL the arguments ask for, or `None` without `--rollup.follow-source` (plain
     /// op-reth). Reads and checks `--rollup.config` now, so a bad file stops the node at once.
     pub fn from_args(args: &FollowArgs) -> eyre::Result<Option<Self>> {
-        let Some(url) = args.follow_source.clone() else { return Ok(None) };
+        let Some(first) = args.follow_source.first() else { return Ok(None) };
         args.check()?;
-        let l1 = args.l1_rpc.clone().ok_or_else(|| {
-            eyre::eyre!(
-                "--rollup.follow-source needs --rollup.l1-rpc: every update is checked against L1"
-            )
-        })?;
-        let l1 = L1Client::new(l1, DEFAULT_L1_TIMEOUT).wrap_err("--rollup.l1-rpc")?;
-        let headers = args.headers().map_err(|e| eyre::eyre!(e))?;
-        let mut source_config = CappedConfig::new(url);
+        let l1 = args
+            .l1_rpc
+            .clone()
+            .map(|url| L1Client::new(url, DEFAULT_L1_TIMEOUT))
+            .transpose()
+            .wrap_err("--rollup.l1-rpc")?;
+        let mut source_config = CappedConfig::new(first.url.clone());
         source_config.timeout = args.follow_source_timeout;
-        source_config.headers = headers;
-        let source = CappedClient::new(source_config).wrap_err("--rollup.follow-source")?;
+        source_config.headers = args.headers().map_err(|e| eyre::eyre!(e))?;
+        let this = |i: usize, spec: &SourceSpec| source_config_for(&source_config, i, &spec.url);
+        for (i, spec) in args.follow_source.iter().enumerate() {
+            CappedClient::new(this(i, spec))
+                .wrap_err_with(|| format!("--rollup.follow-source number {i}"))?;
+        }
+        let all_el = args.follow_source.iter().all(|s| s.kind == Some(SourceKind::Execution));
+        if all_el && args.rollup_config.is_none() {
+            eyre::bail!("every --rollup.follow-source is an execution RPC (el:), which has no optimism_rollupConfig: give --rollup.config");
+        }
         let config = args.rollup_config.as_deref().map(config::read_file).transpose()?;
         let mut sequencer = SequencerSetup::from_args(&args.sequencer)?;
         if let (Some(seq), Some(config)) = (&mut sequencer, &config) {
@@ -170,10 +219,13 @@ impl<O> LightCl<O> {
             seq.blob_schedule = Some(seq.blob_schedule(config.l1_chain_id)?);
         }
         Ok(Some(Self {
-            source,
+            sources: args.follow_source.clone(),
+            source_config,
+            quorum: args.follow_quorum,
             l1,
             config,
             interval: args.follow_interval,
+            follow_info_interval: args.follow_info_interval,
             // A sequencer makes its own unsafe blocks; it takes others' only when pushed.
             follow_unsafe: !args.follow_safe_only && !args.sequencer.sequencing,
             source_el: args
@@ -285,6 +337,7 @@ where
             provider: node.provider.clone(),
             network: node.network.clone(),
             spec,
+            datadir: node.data_dir.data_dir().to_path_buf(),
         };
         let executor = node.task_executor.clone();
         let shutdown_executor = executor.clone();
@@ -318,13 +371,29 @@ where
     where
         Net: BlockDownloaderProvider<Client: HeadersClient<Header = Header>> + Send + Sync,
     {
-        let RethParts { engine, provider, network, spec } = reth;
+        let RethParts { engine, provider, network, spec, datadir } = reth;
+        let identity = instance_id(&datadir)?;
         let config = match self.config {
             Some(config) => config,
             None => {
+                let rollup_nodes = self
+                    .sources
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.kind != Some(SourceKind::Execution))
+                    .map(|(i, s)| {
+                        CappedClient::new(source_config_for(&self.source_config, i, &s.url))
+                            .map(|c| (i, c))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                // With L1 one source's config is enough: L1 checks its anchor next.
+                let quorum = if self.l1.is_some() { 1 } else { self.quorum };
                 let fetch_and_anchor = async {
-                    let fetched = config::fetch(&self.source).await;
-                    config::check_genesis_l1(&fetched, &self.l1).await.map(|()| fetched)
+                    let fetched = config::fetch(&rollup_nodes, quorum).await;
+                    match &self.l1 {
+                        Some(l1) => config::check_genesis_l1(&fetched, l1).await.map(|()| fetched),
+                        None => Ok(fetched),
+                    }
                 };
                 let fetched = tokio::select! {
                     anchored = fetch_and_anchor => anchored
@@ -346,7 +415,6 @@ where
         }
         let view = View::new(&config);
         let outputs = RethOutputs::new(chain.clone(), provider.clone(), config.forks.isthmus_time);
-        self.rpc.set(OptimismRpc::new(view.subscribe(), config.clone(), VERSION, outputs));
 
         let head = chain.heads().await.wrap_err("reading the local head")?.unsafe_head;
         let fork_limit = config::fork_limit(&config, head.timestamp)?;
@@ -374,6 +442,8 @@ where
         if let Some(interval) = self.interval {
             follow_config.interval = interval;
         }
+        follow_config.source_deadline = self.source_config.timeout;
+        follow_config.follow_info_interval = self.follow_info_interval;
         // Canonical-chain changes (a sync target reached between ticks) refresh the view.
         let mut canonical = provider.canonical_state_stream();
         let refresh = handle.clone();
@@ -383,19 +453,53 @@ where
             }
             Ok::<(), OwnerStopped>(())
         };
-        info!(target: "light_cl", source = %self.source.url(), l2_chain_id = config.l2_chain_id, "light CL started");
-        let follow = FollowTask::new(
-            self.source,
+        let endpoints = self
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| {
+                let settings = source_config_for(&self.source_config, i, &spec.url);
+                Endpoint::new(i, spec, settings, config.genesis.clone())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let sources = Sources::new(endpoints, self.quorum)?;
+        if self.l1.is_none() {
+            sources.check_without_l1()?;
+            warn!(target: "light_cl", sources = sources.len(), quorum = self.quorum, "no --rollup.l1-rpc: the agreement of the follow sources replaces every L1 check, and the served L1 heads are theirs");
+        }
+        if self.sources.iter().all(|s| s.kind == Some(SourceKind::Execution)) {
+            warn!(target: "light_cl", "every follow source is an execution RPC: current_l1 is not known, so do not point op-batcher at this node");
+        }
+        info!(target: "light_cl", sources = sources.len(), quorum = self.quorum, l1 = self.l1.is_some(), %identity, l2_chain_id = config.l2_chain_id, "light CL started");
+        // The source EL: the one given, paired with source 0, else the first `el:` source.
+        let source_el = match self.source_el {
+            Some(el) => Some((el, 0)),
+            None => self
+                .sources
+                .iter()
+                .position(|s| s.kind == Some(SourceKind::Execution))
+                .map(|i| {
+                    L2Client::new(self.sources[i].url.clone(), DEFAULT_L2_TIMEOUT).map(|el| (el, i))
+                })
+                .transpose()?,
+        };
+        let follow = FollowTask::<Endpoint, _, _>::new(
+            sources,
             self.l1.clone(),
             chain.clone(),
             handle.clone(),
-            view,
+            view.clone(),
             follow_config,
+        )
+        .with_identity(identity);
+        self.rpc.set(
+            OptimismRpc::new(view.subscribe(), config.clone(), VERSION, outputs)
+                .with_follow_info(follow.follow_info()),
         );
-        let (sequencer, sequencer_handle) = match (self.sequencer, blob_schedule) {
-            (Some(seq), Some(blob_schedule)) => {
+        let (sequencer, sequencer_handle) = match (self.sequencer, blob_schedule, self.l1) {
+            (Some(seq), Some(blob_schedule), Some(l1)) => {
                 let (task, seq_handle) = Sequencer::new(SequencerDeps {
-                    l1: self.l1,
+                    l1,
                     chain,
                     owner: handle.clone(),
                     config: config.clone(),
@@ -416,8 +520,10 @@ where
             }
         };
         let follow: Pin<Box<dyn Future<Output = Result<(), FollowExit>> + Send + '_>> =
-            match self.source_el {
-                Some(el) => Box::pin(follow.with_source_el(el).run(stop.cancelled())),
+            match source_el {
+                Some((el, index)) => {
+                    Box::pin(follow.with_source_el(el).source_el_of(index).run(stop.cancelled()))
+                }
                 None => Box::pin(follow.run(stop.cancelled())),
             };
         // Every task runs until the token is cancelled; one that ends before that is an error.

@@ -35,6 +35,13 @@ impl std::str::FromStr for SourceSpec {
     }
 }
 
+impl From<Url> for SourceSpec {
+    /// A source whose kind is found at its first answer.
+    fn from(url: Url) -> Self {
+        Self { url, kind: None }
+    }
+}
+
 /// An execution RPC as a follow source: `safe` and `finalized` (and `latest` as the unsafe
 /// head) read in one batch, their L1 origins decoded from their L1 info deposits. It has no
 /// `current_l1`.

@@ -106,7 +106,7 @@ impl World {
     /// The follow arguments of node B.
     pub fn follow_args(&self) -> FollowArgs {
         FollowArgs {
-            follow_source: Some(self.source.server.url()),
+            follow_source: vec![self.source.server.url().into()],
             l1_rpc: Some(self.l1.server.url()),
             follow_interval: Some(Duration::from_millis(200)),
             rollup_config: Some(self.rollup_path.clone()),
@@ -176,14 +176,29 @@ pub async fn launch(
     datadir: &Path,
     follow: Option<FollowArgs>,
 ) -> eyre::Result<(Handle, TaskManager)> {
+    launch_on(spec, datadir, follow, 0).await
+}
+
+/// [`launch`] with the HTTP RPC on `http_port` (0: a free one), for nodes that must be named
+/// before they start.
+pub async fn launch_on(
+    spec: Arc<OpChainSpec>,
+    datadir: &Path,
+    follow: Option<FollowArgs>,
+    http_port: u16,
+) -> eyre::Result<(Handle, TaskManager)> {
     let tasks = TaskManager::current();
+    let mut rpc_args = RpcServerArgs::default().with_unused_ports().with_http();
+    if http_port != 0 {
+        rpc_args.http_port = http_port;
+    }
     let config = NodeConfig::new(spec)
         .with_network(NetworkArgs {
             discovery: DiscoveryArgs { disable_discovery: true, ..Default::default() },
             ..NetworkArgs::default()
         })
         .with_unused_ports()
-        .with_rpc(RpcServerArgs::default().with_unused_ports().with_http())
+        .with_rpc(rpc_args)
         .with_datadir_args(DatadirArgs {
             datadir: MaybePlatformPath::from(datadir.to_path_buf()),
             ..Default::default()
@@ -271,12 +286,17 @@ pub async fn a_few_ticks(world: &World) {
 /// `reason="inactive"`) in reth's recorder, which every node of this test process shares; reth
 /// exports it with the prefix `reth_`.
 pub fn counter(name: &str, labels: &str) -> u64 {
+    counter_value(name, labels) as u64
+}
+
+/// The value of gauge or counter `name` with `labels` in reth's recorder (see [`counter`]).
+pub fn counter_value(name: &str, labels: &str) -> f64 {
     let rendered = reth_node_metrics::recorder::install_prometheus_recorder().handle().render();
     let series = format!("reth_{name}{{{labels}}} ");
     rendered
         .lines()
         .find_map(|line| line.strip_prefix(&series))
-        .map_or(0, |v| v.trim().parse::<f64>().expect("a counter value") as u64)
+        .map_or(0.0, |v| v.trim().parse::<f64>().expect("a metric value"))
 }
 
 /// Waits until counter `name{labels}` is above `after`.

@@ -260,7 +260,7 @@ impl SeqWorld {
     /// Follow arguments of a light node on this chain, with `sequencer`.
     pub fn follow(&self, sequencer: SequencerArgs) -> FollowArgs {
         FollowArgs {
-            follow_source: Some(self.source.server.url()),
+            follow_source: vec![self.source.server.url().into()],
             l1_rpc: Some(self.l1_url.clone()),
             follow_interval: Some(Duration::from_millis(200)),
             rollup_config: Some(self.rollup_path.clone()),

@@ -252,7 +252,7 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
     }
 
     /// One source's answer on its own: its refs canonical on L1, coherent, and fitting what we
-    /// applied; with the source's execution RPC configured (source 0), its safe head there.
+    /// applied; for the source the source EL belongs to, its safe head there.
     async fn check(
         &self,
         index: usize,
@@ -285,7 +285,7 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
             return Ok(Err(Fault::Refused(r)));
         }
         let safe = status.safe_l2;
-        if index == 0 && self.source_el.is_configured() && !safe.is_unknown() {
+        if index == self.source_el_index && self.source_el.is_configured() && !safe.is_unknown() {
             // Another block there: the answer came from another replica than its EL's chain.
             if let Ok(Some(b)) = self.source_el.header_by_number(safe.number).await {
                 if b.hash != safe.hash {
@@ -314,11 +314,12 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
     /// RPC when configured, else by its `optimism_outputAtBlock` (or an execution source's
     /// header).
     async fn hash_at(&self, index: usize, number: u64) -> Option<B256> {
-        let block: Option<L2BlockRef> = if index == 0 && self.source_el.is_configured() {
-            self.source_el.header_by_number(number).await.ok().flatten()
-        } else {
-            self.sources.slots[index].source.block_ref_at(number).await.ok()
-        };
+        let block: Option<L2BlockRef> =
+            if index == self.source_el_index && self.source_el.is_configured() {
+                self.source_el.header_by_number(number).await.ok().flatten()
+            } else {
+                self.sources.slots[index].source.block_ref_at(number).await.ok()
+            };
         block.filter(|b| b.number == number).map(|b| b.hash)
     }
 

@@ -98,6 +98,8 @@ pub struct FollowTask<S, L, C, E = NoSourceEl> {
     pub(super) view: View,
     pub(super) config: FollowConfig,
     pub(super) source_el: E,
+    /// Which source the source EL belongs to (its safe head must be there).
+    pub(super) source_el_index: usize,
     /// Consecutive ticks with a head target pending and our canonical head not moving.
     pub(super) stalled_ticks: u32,
     /// Our canonical head at the last tick.
@@ -140,6 +142,7 @@ impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
             view,
             config,
             source_el: NoSourceEl,
+            source_el_index: 0,
             stalled_ticks: 0,
             last_head: None,
             l1_verified: false,
@@ -171,6 +174,7 @@ impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
             view: self.view,
             config: self.config,
             source_el,
+            source_el_index: 0,
             stalled_ticks: 0,
             last_head: None,
             l1_verified: false,
@@ -203,6 +207,13 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
     pub fn with_identity(mut self, id: InstanceId) -> Self {
         self.identity = Some(id);
         self.follow_info.send_modify(|info| info.instance_id = Some(id));
+        self
+    }
+
+    /// Says which source the source EL belongs to (default 0): that source's safe head must be
+    /// on it, and it answers that source's by-number asks.
+    pub fn source_el_of(mut self, index: usize) -> Self {
+        self.source_el_index = index;
         self
     }
 
