@@ -153,3 +153,74 @@ async fn headers_come_without_transactions_and_are_checked() {
     let (_server, client) = serve(move |_, _| Reply::Result(block.clone())).await;
     assert!(matches!(client.header_by_number(5).await, Err(ElError::Mismatch { .. })));
 }
+
+/// A scripted execution RPC: `latest` 12, `safe` 8, no `finalized` yet (an error, as reth
+/// answers before its first finalized block), no `optimism_syncStatus`.
+fn execution_rpc(method: &str, params: &Value) -> Reply {
+    match (method, params[0].as_str()) {
+        ("eth_getBlockByNumber", Some("latest")) => Reply::Result(rpc_block(12).1),
+        ("eth_getBlockByNumber", Some("safe")) => Reply::Result(rpc_block(8).1),
+        ("eth_getBlockByNumber", Some("finalized")) => Reply::Error(-39001, "Unknown block".into()),
+        (method, _) => Reply::Error(-32601, format!("the method {method} does not exist")),
+    }
+}
+
+fn genesis() -> light_cl_protocol::ChainGenesis {
+    light_cl_protocol::ChainGenesis {
+        l1: light_cl_protocol::BlockID { hash: B256::repeat_byte(1), number: 90 },
+        l2: light_cl_protocol::BlockID { hash: B256::repeat_byte(2), number: 0 },
+        l2_time: 1000,
+        system_config: None,
+    }
+}
+
+#[tokio::test]
+async fn an_execution_rpc_gives_its_heads_in_one_batch_with_their_l1_origins() {
+    let (_server, client) = serve(execution_rpc).await;
+    let heads = client.head_refs(&genesis()).await.unwrap();
+    let (unsafe_head, safe) = (heads.unsafe_head.unwrap(), heads.safe.unwrap());
+    assert_eq!((unsafe_head.hash, unsafe_head.number), (rpc_block(12).0, 12));
+    assert_eq!((safe.number, safe.sequence_number), (8, 2));
+    assert_eq!(
+        safe.l1_origin,
+        light_cl_protocol::BlockID { hash: B256::repeat_byte(7), number: 100 }
+    );
+    assert_eq!(heads.finalized, None, "not finalized yet");
+    // A tampered block in the batch fails the whole answer.
+    let (_server, client) = serve(|method, params| match params[0].as_str() {
+        Some("safe") => {
+            let (_, mut block) = rpc_block(8);
+            block["hash"] = serde_json::to_value(B256::repeat_byte(0xee)).unwrap();
+            Reply::Result(block)
+        }
+        _ => execution_rpc(method, params),
+    })
+    .await;
+    assert!(matches!(client.head_refs(&genesis()).await, Err(ElError::Mismatch { .. })));
+}
+
+#[tokio::test]
+async fn a_source_without_sync_status_is_found_to_be_an_execution_rpc() {
+    use light_cl::{Endpoint, FollowSource};
+    use light_cl_protocol::SourceKind;
+    let server = RpcServer::start(Arc::new(execution_rpc)).await;
+    let spec: light_cl::SourceSpec = server.url().into();
+    let settings = light_cl_rpc::CappedConfig::new(server.url());
+    let source = Endpoint::new(0, &spec, settings, genesis()).unwrap();
+    assert_eq!(source.known_kind(), None);
+    let status = source.sync_status().await.unwrap();
+    assert_eq!(source.known_kind(), Some(SourceKind::Execution));
+    assert_eq!((status.unsafe_l2.number, status.safe_l2.number), (12, 8));
+    assert!(status.finalized_l2.is_unknown() && status.current_l1.is_unknown());
+    assert_eq!(status.safe_l2.l1_origin.number, 100);
+    // Asked by number, it answers from headers.
+    assert!(source.block_ref_at(8).await.is_err(), "this scripted node has no block 8 by number");
+    // A rollup node stays one: its "method not found" for other methods does not count.
+    let rollup = light_cl_tests::ScriptedSource::start(Default::default()).await;
+    let spec: light_cl::SourceSpec = rollup.server.url().into();
+    let settings = light_cl_rpc::CappedConfig::new(rollup.server.url());
+    let source = Endpoint::new(1, &spec, settings, genesis()).unwrap();
+    source.sync_status().await.unwrap();
+    assert_eq!(source.known_kind(), Some(SourceKind::Rollup));
+    assert_eq!(source.follow_info().await.unwrap(), light_cl_protocol::FollowInfo::deriving());
+}
