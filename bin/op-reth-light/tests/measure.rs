@@ -84,14 +84,43 @@ async fn forkchoice_update_in_process_vs_engine_api() -> eyre::Result<()> {
 
 /// Time from the source's safe head changing to B's safe label moving, `changes` times.
 async fn follow_latency(interval: Option<Duration>, changes: u64) -> eyre::Result<Vec<Duration>> {
+    Ok(follow_latency_over(interval, changes, 1, 1).await?.0)
+}
+
+/// The same with `sources` sources reporting the same heads and a quorum of `quorum`; also the
+/// `optimism_syncStatus` requests per second each source got.
+async fn follow_latency_over(
+    interval: Option<Duration>,
+    changes: u64,
+    sources: usize,
+    quorum: usize,
+) -> eyre::Result<(Vec<Duration>, Vec<f64>)> {
     let world = World::new().await;
     let (a, _a_tasks) = world.launch(&world.dir.path().join("a"), None).await?;
     let tip = changes + 10;
     world.build(&a, 0, tip, 1).await?;
-    let args = FollowArgs { follow_interval: interval, ..world.follow_args() };
+    let mut extra = Vec::new();
+    for _ in 1..sources {
+        extra.push(light_cl_tests::ScriptedSource::start(Default::default()).await);
+    }
+    let mut args = FollowArgs { follow_interval: interval, ..world.follow_args() };
+    args.follow_source.extend(extra.iter().map(|s| s.server.url().into()));
+    args.follow_quorum = quorum;
     let (b, _b_tasks) = world.launch(&world.dir.path().join("b"), Some(args)).await?;
     connect(&a, &b).await;
-    world.report(world.block(&a, tip), world.block(&a, 5), world.block(&a, 1));
+    let report = |safe: u64| {
+        world.report(world.block(&a, tip), world.block(&a, safe), world.block(&a, 1));
+        let status = light_cl_tests::source_status(
+            &world.l1,
+            world.block(&a, tip),
+            world.block(&a, safe),
+            world.block(&a, 1),
+        );
+        for source in &extra {
+            source.set(status);
+        }
+    };
+    report(5);
     let safe_is = |n: u64| {
         let hash = world.block(&a, n).hash;
         let provider = b.node.provider.clone();
@@ -104,11 +133,15 @@ async fn follow_latency(interval: Option<Duration>, changes: u64) -> eyre::Resul
     }
     let mut samples = Vec::new();
     let interval = interval.unwrap_or(Duration::from_secs(2 * world.rollup.block_time));
+    let (polls_before, measured) = (
+        std::iter::once(&world.source).chain(&extra).map(|s| s.polls()).collect::<Vec<_>>(),
+        Instant::now(),
+    );
     for n in 6..6 + changes {
         // Changes arrive at any phase of the poll interval, not right after a tick.
         let jitter = interval.mul_f64(((n * 7919) % 1000) as f64 / 1000.0);
         tokio::time::sleep(jitter).await;
-        world.report(world.block(&a, tip), world.block(&a, n), world.block(&a, 1));
+        report(n);
         let started = Instant::now();
         let reached = safe_is(n);
         while !reached() {
@@ -117,7 +150,31 @@ async fn follow_latency(interval: Option<Duration>, changes: u64) -> eyre::Resul
         }
         samples.push(started.elapsed());
     }
-    Ok(samples)
+    let seconds = measured.elapsed().as_secs_f64();
+    let rates = std::iter::once(&world.source)
+        .chain(&extra)
+        .zip(polls_before)
+        .map(|(s, before)| (s.polls() - before) as f64 / seconds)
+        .collect();
+    Ok((samples, rates))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement; run explicitly"]
+async fn follow_latency_with_one_source_and_three_at_quorum_two() -> eyre::Result<()> {
+    const CHANGES: u64 = 100;
+    let interval = Some(Duration::from_millis(250));
+    for (sources, quorum) in [(1, 1), (3, 2)] {
+        let (samples, rates) = follow_latency_over(interval, CHANGES, sources, quorum).await?;
+        let (median, p99) = summary(samples);
+        let rates: Vec<String> = rates.iter().map(|r| format!("{r:.2}")).collect();
+        println!(
+            "follow latency, interval 250 ms, {sources} source(s), K = {quorum}, {CHANGES} safe-head changes, {}: median {median:?}, p99 {p99:?}; optimism_syncStatus requests/s per source: {}",
+            profile(),
+            rates.join(", ")
+        );
+    }
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

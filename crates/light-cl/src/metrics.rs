@@ -79,7 +79,7 @@ pub const METRICS: &[Metric] = &[
         "light_cl_source_disagreements_total",
         C,
         Unit::Count,
-        "Heights at which two follow sources named different blocks (an alert)",
+        "Heights at which the source named another block than a second source (an alert)",
     ),
     m("light_cl_quorum_reached", G, Unit::Count, "1 when K sources agreed on a head, by head"),
     m("light_cl_source_on_cycle", G, Unit::Count, "1 when this node is on the source's chain"),
@@ -210,8 +210,8 @@ pub(crate) fn vouched(source: usize, head: &'static str) {
         .increment(1);
 }
 
-pub(crate) fn disagreement() {
-    counter!("light_cl_source_disagreements_total").increment(1);
+pub(crate) fn disagreement(source: usize) {
+    counter!("light_cl_source_disagreements_total", "source" => source.to_string()).increment(1);
 }
 
 pub(crate) fn quorum_reached(head: &'static str, reached: bool) {

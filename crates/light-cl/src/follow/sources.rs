@@ -359,7 +359,8 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
         metrics::quorum_reached("safe", agreement.safe.is_some());
         metrics::quorum_reached("finalized", agreement.finalized.is_some());
         for d in &agreement.disagreements {
-            metrics::disagreement();
+            metrics::disagreement(d.a.0);
+            metrics::disagreement(d.b.0);
             error!(target: "light_cl::follow", number = d.number, source_a = d.a.0, block_a = %d.a.1, source_b = d.b.0, block_b = %d.b.1, "ALERT: follow sources disagree on the block at this height; it is not applied");
         }
         self.publish_vouchers();
