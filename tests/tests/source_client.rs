@@ -68,6 +68,14 @@ async fn refused_connection_is_a_transport_error() {
     let c = client(&server, vec![]);
     server.stop().await;
     assert_eq!(c.version().await.unwrap_err().kind(), "transport");
+    // The error is logged: it must not carry the URL, which can hold an API key.
+    let mut url = server.url();
+    url.set_path("/v2/secret-api-key");
+    let keyed = CappedClient::new(CappedConfig::new(url)).unwrap();
+    let e = keyed.version().await.unwrap_err();
+    assert_eq!(e.kind(), "transport");
+    assert!(!e.to_string().contains("secret-api-key"), "{e}");
+    assert!(!e.to_string().contains("127.0.0.1"), "{e}");
 }
 
 #[tokio::test]

@@ -208,6 +208,8 @@ impl<O> LightCl<O> {
             CappedClient::new(this(i, spec))
                 .wrap_err_with(|| format!("--rollup.follow-source number {i}"))?;
         }
+        // The number of sources and the quorum, checked before anything starts.
+        Sources::new(vec![(); args.follow_source.len()], args.follow_quorum)?;
         let all_el = args.follow_source.iter().all(|s| s.kind == Some(SourceKind::Execution));
         if all_el && args.rollup_config.is_none() {
             eyre::bail!("every --rollup.follow-source is an execution RPC (el:), which has no optimism_rollupConfig: give --rollup.config");

@@ -42,7 +42,12 @@ use MetricKind::{Counter as C, Gauge as G, Histogram as H};
 /// Every metric the light CL records.
 pub const METRICS: &[Metric] = &[
     m("light_cl_follow_polls_total", C, Unit::Count, "Polls of the follow source"),
-    m("light_cl_follow_poll_seconds", H, Unit::Seconds, "Time to get the follow source's answer"),
+    m(
+        "light_cl_follow_poll_seconds",
+        H,
+        Unit::Seconds,
+        "Time to get the follow sources' answers and check them",
+    ),
     m("light_cl_follow_poll_failures_total", C, Unit::Count, "Follow ticks skipped, by kind"),
     m("light_cl_follow_rejected_updates_total", C, Unit::Count, "Whole updates refused, by reason"),
     m(

@@ -254,11 +254,13 @@ impl CappedClient {
         Ok(body)
     }
 
+    /// The error without the URL reqwest puts in it: a URL can hold an API key, and errors are
+    /// logged.
     fn transport(&self, e: reqwest::Error) -> CappedError {
         if e.is_timeout() {
             CappedError::Timeout(self.config.timeout)
         } else {
-            CappedError::Transport(error_chain(&e))
+            CappedError::Transport(error_chain(&e.without_url()))
         }
     }
 }

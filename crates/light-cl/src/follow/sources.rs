@@ -242,7 +242,10 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
             ..Default::default()
         };
         if !self.l1.is_present() {
+            // Nothing checks the K-th source's `current_l1` hash: K must report it identically.
             let k = self.sources.quorum;
+            status.current_l1 =
+                quorum::agreed_l1(&answers, k, |s| s.current_l1).unwrap_or_default();
             status.head_l1 = quorum::agreed_l1(&answers, k, |s| s.head_l1).unwrap_or_default();
             status.safe_l1 = quorum::agreed_l1(&answers, k, |s| s.safe_l1).unwrap_or_default();
             status.finalized_l1 =

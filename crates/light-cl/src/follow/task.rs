@@ -274,9 +274,10 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
 
     async fn try_tick(&mut self) -> Result<TickOutcome, Skipped> {
         metrics::poll();
-        // L1 first: our own view of it is served whatever the sources do.
-        self.poll_l1().await?;
+        // The follow graph first: a cycle is found even while L1 is down.
         self.refresh_follow_graph_if_due().await;
+        // L1 next: our own view of it is served whatever the sources do.
+        self.poll_l1().await?;
         let mut heads = self.chain.heads().await?;
         if heads.finalized.is_none() {
             heads.finalized = Some(self.view.genesis_l2());
