@@ -22,6 +22,9 @@ fn rpc_block(number: u64) -> (B256, Value) {
     };
     let deposit = OpTxEnvelope::Deposit(Sealed::new(info.deposit_tx()));
     let header = Header {
+        transactions_root: alloy_consensus::proofs::calculate_transaction_root(
+            std::slice::from_ref(&deposit),
+        ),
         number,
         parent_hash: B256::repeat_byte(number as u8),
         timestamp: 1000 + 2 * number,
@@ -186,6 +189,17 @@ async fn an_execution_rpc_gives_its_heads_in_one_batch_with_their_l1_origins() {
         light_cl_protocol::BlockID { hash: B256::repeat_byte(7), number: 100 }
     );
     assert_eq!(heads.finalized, None, "not finalized yet");
+    // A first transaction that is not the block's (its root differs): the origin is not read.
+    let (_server, client) = serve(|method, params| match params[0].as_str() {
+        Some("safe") => {
+            let (_, mut block) = rpc_block(8);
+            block["transactions"][0]["sourceHash"] = serde_json::json!(B256::repeat_byte(0x99));
+            Reply::Result(block)
+        }
+        _ => execution_rpc(method, params),
+    })
+    .await;
+    assert!(matches!(client.head_refs(&genesis()).await, Err(ElError::Mismatch { .. })));
     // A tampered block in the batch fails the whole answer.
     let (_server, client) = serve(|method, params| match params[0].as_str() {
         Some("safe") => {

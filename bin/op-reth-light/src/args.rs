@@ -155,8 +155,17 @@ impl FollowArgs {
             return Err(ArgsError::WithoutL1 { quorum: self.follow_quorum, sources });
         }
         let el = light_cl_protocol::SourceKind::Execution;
-        if self.sequencer.sequencing && self.follow_source.iter().all(|s| s.kind == Some(el)) {
-            return Err(ArgsError::SequencerNeedsRollupSource);
+        let rollup_nodes = self.follow_source.iter().filter(|s| s.kind != Some(el)).count();
+        // `current_l1` needs K rollup nodes: op-batcher reads it from a sequencer.
+        if self.sequencer.sequencing && rollup_nodes < self.follow_quorum {
+            return Err(ArgsError::SequencerNeedsRollupSource { quorum: self.follow_quorum });
+        }
+        // Without L1 a fetched rollup config needs K rollup nodes serving the same one.
+        if self.l1_rpc.is_none()
+            && self.rollup_config.is_none()
+            && rollup_nodes < self.follow_quorum
+        {
+            return Err(ArgsError::ConfigNeedsRollupSources { quorum: self.follow_quorum });
         }
         if self.sequencer.sequencing && self.l1_rpc.is_none() {
             return Err(ArgsError::SequencerNeedsL1);
@@ -198,9 +207,20 @@ pub enum ArgsError {
         /// The number of sources.
         sources: usize,
     },
-    /// A sequencer whose sources are all execution RPCs (no `current_l1` for op-batcher).
-    #[error("--rollup.sequencing needs at least one rollup-node --rollup.follow-source: op-batcher reads current_l1, which an execution RPC does not have")]
-    SequencerNeedsRollupSource,
+    /// A sequencer with fewer than K rollup-node sources (`current_l1`, which op-batcher reads,
+    /// needs K of them).
+    #[error("--rollup.sequencing needs at least {quorum} rollup-node --rollup.follow-source (the quorum): op-batcher reads current_l1, which an execution RPC (el:) does not have")]
+    SequencerNeedsRollupSource {
+        /// The quorum.
+        quorum: usize,
+    },
+    /// Without L1 and `--rollup.config`, fewer than K rollup-node sources to agree on the
+    /// fetched config.
+    #[error("without --rollup.l1-rpc and --rollup.config, {quorum} rollup-node --rollup.follow-source (the quorum) must serve the same rollup config; give --rollup.config")]
+    ConfigNeedsRollupSources {
+        /// The quorum.
+        quorum: usize,
+    },
     /// A sequencer without L1.
     #[error("--rollup.sequencing needs --rollup.l1-rpc: L1 origins and deposits come from L1")]
     SequencerNeedsL1,
@@ -409,7 +429,7 @@ mod tests {
         };
         let one = ["--rollup.follow-source", "http://x"];
         assert_eq!(parse(&one), Err(ArgsError::WithoutL1 { quorum: 1, sources: 1 }));
-        let two = ["--rollup.follow-source", "http://x", "--rollup.follow-source", "el:http://y"];
+        let two = ["--rollup.follow-source", "http://x", "--rollup.follow-source", "http://y"];
         assert_eq!(parse(&two), Err(ArgsError::WithoutL1 { quorum: 1, sources: 2 }));
         let mut k2 = two.to_vec();
         k2.extend(["--rollup.follow-quorum", "2"]);
@@ -439,7 +459,16 @@ mod tests {
             ..Default::default()
         };
         el_only.sequencer.sequencing = true;
-        assert_eq!(el_only.check(), Err(ArgsError::SequencerNeedsRollupSource));
+        assert_eq!(el_only.check(), Err(ArgsError::SequencerNeedsRollupSource { quorum: 1 }));
+        // Without L1 or a config file, K rollup nodes must serve the config.
+        let mut mixed = FollowArgs {
+            follow_source: vec!["http://x".parse().unwrap(), "el:http://y".parse().unwrap()],
+            follow_quorum: 2,
+            ..Default::default()
+        };
+        assert_eq!(mixed.check(), Err(ArgsError::ConfigNeedsRollupSources { quorum: 2 }));
+        mixed.rollup_config = Some("r.json".into());
+        assert_eq!(mixed.check(), Ok(()));
         assert!(
             Cmd::try_parse_from(["op-reth-light", "--rollup.follow-source", "not a url"]).is_err()
         );

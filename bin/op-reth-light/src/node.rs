@@ -481,7 +481,10 @@ where
                 .iter()
                 .position(|s| s.kind == Some(SourceKind::Execution))
                 .map(|i| {
-                    L2Client::new(self.sources[i].url.clone(), DEFAULT_L2_TIMEOUT).map(|el| (el, i))
+                    let mut settings =
+                        source_config_for(&self.source_config, i, &self.sources[i].url);
+                    settings.timeout = settings.timeout.max(DEFAULT_L2_TIMEOUT);
+                    L2Client::with_config(settings).map(|el| (el, i))
                 })
                 .transpose()?,
         };

@@ -85,7 +85,7 @@ impl FollowSource for ExecutionSource {
     }
 
     async fn block_ref_at(&self, number: u64) -> Result<L2BlockRef, CappedError> {
-        match self.client.header_by_number(number).await.map_err(capped)? {
+        match self.client.block_ref_by_number(number, &self.genesis).await.map_err(capped)? {
             Some(b) => Ok(b),
             None => Err(CappedError::Malformed(format!("no block {number}"))),
         }
@@ -118,8 +118,13 @@ impl Endpoint {
         rollup: CappedConfig,
         genesis: ChainGenesis,
     ) -> Result<Self, CappedError> {
-        let client = L2Client::new(spec.url.clone(), DEFAULT_L2_TIMEOUT)
-            .map_err(|e| CappedError::Config(e.to_string()))?;
+        // The same headers (an API key) as the rollup client; blocks get the longer timeout.
+        let el = CappedConfig {
+            url: spec.url.clone(),
+            timeout: rollup.timeout.max(DEFAULT_L2_TIMEOUT),
+            ..rollup.clone()
+        };
+        let client = L2Client::with_config(el).map_err(|e| CappedError::Config(e.to_string()))?;
         let kind = OnceLock::new();
         if let Some(k) = spec.kind {
             let _ = kind.set(k);

@@ -57,6 +57,12 @@ impl L2Client {
     pub fn new(url: Url, timeout: Duration) -> Result<Self, ElError> {
         let mut config = CappedConfig::new(url);
         config.timeout = timeout;
+        Self::with_config(config)
+    }
+
+    /// A client with `config`'s URL, timeout and headers; answers capped at
+    /// [`DEFAULT_MAX_BLOCK_RESPONSE_BYTES`].
+    pub fn with_config(mut config: CappedConfig) -> Result<Self, ElError> {
         config.max_response_bytes = DEFAULT_MAX_BLOCK_RESPONSE_BYTES;
         let rpc = CappedClient::new(config).map_err(|e| ElError::Rpc(e.to_string()))?;
         Ok(Self { rpc: Arc::new(rpc) })
@@ -144,6 +150,26 @@ impl L2Client {
         self.rpc.follow_info().await
     }
 
+    /// The ref of the canonical block at `number` (its L1 origin read from its L1 info deposit,
+    /// checked like [`L2Client::head_refs`]).
+    pub async fn block_ref_by_number(
+        &self,
+        number: u64,
+        genesis: &ChainGenesis,
+    ) -> Result<Option<L2BlockRef>, ElError> {
+        let tag = serde_json::to_value(BlockNumberOrTag::Number(number)).expect("serializable");
+        match self.get_block("eth_getBlockByNumber", tag).await? {
+            Some(block) if block.header.inner.number == number => {
+                block_ref(block, genesis).map(Some)
+            }
+            Some(block) => Err(ElError::Mismatch {
+                asked: format!("block {number}"),
+                got: format!("block {}", block.header.inner.number),
+            }),
+            None => Ok(None),
+        }
+    }
+
     /// The source's block with `hash`, if it has it.
     pub async fn block_by_hash(&self, hash: B256) -> Result<Option<L2Block>, ElError> {
         let block = self.get_block("eth_getBlockByHash", serde_json::json!(hash)).await?;
@@ -177,8 +203,20 @@ fn block_ref(block: RpcBlock, genesis: &ChainGenesis) -> Result<L2BlockRef, ElEr
             got: format!("a header hashing to {hash}"),
         });
     }
-    let first = block.transactions.txns().next().map(|tx| tx.inner.inner.clone().into_inner());
-    l2_block_ref(hash, &block.header.inner, first.as_ref(), genesis)
+    // The L1 origin is read from the first transaction: it must be the block's.
+    let txs: Vec<OpTxEnvelope> =
+        block.transactions.txns().map(|tx| tx.inner.inner.clone().into_inner()).collect();
+    let root = alloy_consensus::proofs::calculate_transaction_root(&txs);
+    if root != block.header.inner.transactions_root {
+        return Err(ElError::Mismatch {
+            asked: format!(
+                "block {hash} with transactions root {}",
+                block.header.transactions_root
+            ),
+            got: format!("transactions whose root is {root}"),
+        });
+    }
+    l2_block_ref(hash, &block.header.inner, txs.first(), genesis)
         .map_err(|e| ElError::Rpc(e.to_string()))
 }
 

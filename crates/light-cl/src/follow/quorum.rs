@@ -20,8 +20,9 @@ pub struct Answer {
     pub status: SyncStatus,
 }
 
-/// What sources' chains hold at a number, asked by number: (source index, number) → hash.
-pub type Lookups = BTreeMap<(usize, u64), B256>;
+/// What sources' chains hold at a number, asked by number: (source index, number) → the whole
+/// ref (hash, parent, timestamp, L1 origin), so that a voucher vouches for the origin too.
+pub type Lookups = BTreeMap<(usize, u64), L2BlockRef>;
 
 /// A kind of L2 head.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,7 +105,7 @@ pub fn lookups_needed(answers: &[Answer]) -> BTreeSet<(usize, u64)> {
 struct Seen {
     index: usize,
     hash: B256,
-    /// The whole ref, when the source reported it as a head.
+    /// The whole ref, when the source gave one.
     block: Option<L2BlockRef>,
     /// At or below the source's safe head.
     safe: bool,
@@ -134,12 +135,12 @@ fn heights(answers: &[Answer], lookups: &Lookups) -> BTreeMap<u64, Vec<Seen>> {
             }
         }
     }
-    for (&(index, number), &hash) in lookups {
+    for (&(index, number), &block) in lookups {
         let at_or_below_safe = safe_number(index).is_some_and(|s| number <= s);
         seen.entry(number).or_default().push(Seen {
             index,
-            hash,
-            block: None,
+            hash: block.hash,
+            block: Some(block),
             safe: at_or_below_safe,
         });
     }
@@ -188,9 +189,7 @@ pub fn agree(answers: &[Answer], lookups: &Lookups, k: usize) -> Agreement {
                 .iter()
                 .filter(|a| match kind.of(&a.status) {
                     Some(h) if h == c => true,
-                    Some(h) if h.number > c.number => {
-                        lookups.get(&(a.index, c.number)) == Some(&c.hash)
-                    }
+                    Some(h) if h.number > c.number => lookups.get(&(a.index, c.number)) == Some(&c),
                     _ => false,
                 })
                 .map(|a| a.index)
@@ -269,10 +268,7 @@ mod tests {
 
     /// Lookups of `branch`'s chain for every asked pair of the given sources.
     fn lookups(answers: &[Answer], branch_of: impl Fn(usize) -> u8) -> Lookups {
-        lookups_needed(answers)
-            .into_iter()
-            .map(|(i, n)| ((i, n), block(branch_of(i), n).hash))
-            .collect()
+        lookups_needed(answers).into_iter().map(|(i, n)| ((i, n), block(branch_of(i), n))).collect()
     }
 
     #[test]
@@ -362,6 +358,22 @@ mod tests {
         let agreed = agree(&answers, &Lookups::new(), 1);
         assert_eq!(agreed.safe.unwrap().block, block(0, 10));
         assert_eq!(agreed.disagreements[0].number, 24);
+    }
+
+    #[test]
+    fn a_forged_origin_is_not_vouched_for_by_a_source_that_holds_the_block() {
+        // The liar reports a real block with another L1 origin; the honest source above it
+        // holds that block with its real origin: a disagreement, not a voucher.
+        let mut forged = block(0, 22);
+        forged.l1_origin.number += 1;
+        let answers = [
+            answer(0, block(0, 30), block(0, 24), block(0, 10)),
+            answer(1, block(0, 30), block(0, 20), block(0, 10)),
+            answer(2, forged, forged, block(0, 10)),
+        ];
+        let agreed = agree(&answers, &lookups(&answers, |_| 0), 2);
+        assert_eq!(agreed.safe.unwrap().block, block(0, 20));
+        assert!(agreed.disagreements.iter().any(|d| d.number == 22));
     }
 
     #[test]

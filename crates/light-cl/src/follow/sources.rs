@@ -303,27 +303,22 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
     async fn look_up(&self, answers: &[Answer]) -> Lookups {
         let deadline = Instant::now() + self.config.source_deadline;
         let asked = quorum::lookups_needed(answers).into_iter().map(|(index, number)| async move {
-            let hash = timeout_at(deadline, self.hash_at(index, number)).await.ok().flatten();
-            ((index, number), hash)
+            let block = timeout_at(deadline, self.block_at(index, number)).await.ok().flatten();
+            ((index, number), block)
         });
         futures::future::join_all(asked)
             .await
             .into_iter()
-            .filter_map(|(key, hash)| Some((key, hash?)))
+            .filter_map(|(key, block)| Some((key, block?)))
             .collect()
     }
 
-    /// The block at `number` on source `index`'s chain, when it can tell: from its execution
-    /// RPC when configured, else by its `optimism_outputAtBlock` (or an execution source's
-    /// header).
-    async fn hash_at(&self, index: usize, number: u64) -> Option<B256> {
-        let block: Option<L2BlockRef> =
-            if index == self.source_el_index && self.source_el.is_configured() {
-                self.source_el.header_by_number(number).await.ok().flatten()
-            } else {
-                self.sources.slots[index].source.block_ref_at(number).await.ok()
-            };
-        block.filter(|b| b.number == number).map(|b| b.hash)
+    /// The whole ref of the block at `number` on source `index`'s chain, when it can tell: a
+    /// rollup node's `optimism_outputAtBlock`, an execution source's block (its L1 origin read
+    /// from its L1 info deposit).
+    async fn block_at(&self, index: usize, number: u64) -> Option<L2BlockRef> {
+        let block = self.sources.slots[index].source.block_ref_at(number).await.ok();
+        block.filter(|b| b.number == number)
     }
 
     /// The block at `number` that at least K sources hold, asked by number; `None` when they
@@ -332,7 +327,8 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
         let deadline = Instant::now() + self.config.source_deadline;
         let asked = (0..self.sources.len()).filter(|&i| !self.sources.slots[i].on_cycle).map(
             |index| async move {
-                timeout_at(deadline, self.hash_at(index, number)).await.ok().flatten()
+                let block = timeout_at(deadline, self.block_at(index, number)).await;
+                block.ok().flatten().map(|b| b.hash)
             },
         );
         let mut counts: HashMap<B256, usize> = HashMap::new();
