@@ -7,6 +7,7 @@
 //!   `ConsensusEngineHandle` and provider;
 //! - [`RethOutputs`]: `optimism_outputAtBlock` from the node's state;
 //! - [`PeerHeaders`]: headers from devp2p peers, for the follow task's finalized-ancestry check;
+//! - `sources`: the follow sources the arguments name, and this node's instance id;
 //! - [`LightCl`]: the wiring, used by the binary and by the e2e tests alike.
 
 pub mod args;
@@ -16,6 +17,7 @@ mod engine;
 mod node;
 mod output;
 mod peers;
+mod sources;
 
 pub use chain::{ChainProvider, RethChain};
 pub use engine::RethEngine;

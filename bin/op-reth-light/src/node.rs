@@ -8,6 +8,7 @@ use crate::{
     engine::RethEngine,
     output::RethOutputs,
     peers::PeerHeaders,
+    sources::{self, SourceSet},
 };
 use alloy_consensus::Header;
 use alloy_rpc_types_engine::JwtSecret;
@@ -17,13 +18,13 @@ use light_cl::{
     follow::FollowExit,
     remind_fork_limit,
     sequencer::{Admin, Sequencer, SequencerConfig, SequencerDeps},
-    Chain, Endpoint, EngineOwner, FollowConfig, FollowTask, OwnerStopped, SourceSpec, Sources,
-    View, FORK_LIMIT_REMINDER_EVERY,
+    Chain, Endpoint, EngineOwner, FollowConfig, FollowTask, OwnerStopped, View,
+    FORK_LIMIT_REMINDER_EVERY,
 };
-use light_cl_protocol::{InstanceId, L1BlobSchedule, RollupConfig, SourceKind};
+use light_cl_protocol::{L1BlobSchedule, RollupConfig};
 use light_cl_rpc::{
-    AdminApiServer, AdminRpc, CappedClient, CappedConfig, L1Client, L2Client, Late,
-    OptimismApiServer, OptimismRpc, PayloadPublisher, DEFAULT_L1_TIMEOUT, DEFAULT_L2_TIMEOUT,
+    AdminApiServer, AdminRpc, L1Client, L2Client, Late, OptimismApiServer, OptimismRpc,
+    PayloadPublisher, DEFAULT_L1_TIMEOUT, DEFAULT_L2_TIMEOUT,
 };
 use reth_network_api::BlockDownloaderProvider;
 use reth_network_p2p::HeadersClient;
@@ -33,12 +34,7 @@ use reth_optimism_chainspec::OpChainSpec;
 use reth_optimism_node::OpEngineTypes;
 use reth_provider::{CanonStateSubscriptions, StateProviderFactory};
 use reth_rpc_builder::{auth::AuthRpcModule, TransportRpcModules};
-use std::{
-    future::Future,
-    path::{Path, PathBuf},
-    pin::Pin,
-    sync::Arc,
-};
+use std::{future::Future, path::PathBuf, pin::Pin, sync::Arc};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
@@ -79,10 +75,7 @@ pub const VERSION: &str = concat!("op-reth-light/v", env!("CARGO_PKG_VERSION"));
 /// The light CL of one node: built from the arguments before launch, started once the node runs.
 #[derive(Debug)]
 pub struct LightCl<O> {
-    sources: Vec<SourceSpec>,
-    /// Timeout and headers of source 0 (headers go to the first source only).
-    source_config: CappedConfig,
-    quorum: usize,
+    sources: SourceSet,
     l1: Option<L1Client>,
     config: Option<RollupConfig>,
     interval: Option<std::time::Duration>,
@@ -145,37 +138,6 @@ impl SequencerSetup {
     }
 }
 
-/// The client settings of source `index` at `url`: the timeout of all, the headers of source 0
-/// only (a header can carry one source's API key).
-fn source_config_for(first: &CappedConfig, index: usize, url: &url::Url) -> CappedConfig {
-    let mut config = first.clone();
-    config.url = url.clone();
-    if index > 0 {
-        config.headers.clear();
-    }
-    config
-}
-
-/// This node's instance id, kept in `<datadir>/light-cl/instance-id` (created at first start).
-fn instance_id(datadir: &Path) -> eyre::Result<InstanceId> {
-    let path = datadir.join("light-cl").join("instance-id");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => text
-            .trim()
-            .parse()
-            .wrap_err_with(|| format!("{} does not hold an instance id", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let id = InstanceId::random();
-            std::fs::create_dir_all(path.parent().expect("a parent"))
-                .and_then(|()| std::fs::write(&path, format!("{id}\n")))
-                .wrap_err_with(|| format!("writing {}", path.display()))?;
-            info!(target: "light_cl", %id, "created this node's instance id");
-            Ok(id)
-        }
-        Err(e) => Err(e).wrap_err_with(|| format!("reading {}", path.display())),
-    }
-}
-
 /// What the light CL takes from the launched node.
 struct RethParts<P, Net> {
     engine: RethEngine,
@@ -192,7 +154,7 @@ impl<O> LightCl<O> {
     /// The light CL the arguments ask for, or `None` without `--rollup.follow-source` (plain
     /// op-reth). Reads and checks `--rollup.config` now, so a bad file stops the node at once.
     pub fn from_args(args: &FollowArgs) -> eyre::Result<Option<Self>> {
-        let Some(first) = args.follow_source.first() else { return Ok(None) };
+        let Some(sources) = SourceSet::from_args(args)? else { return Ok(None) };
         args.check()?;
         let l1 = args
             .l1_rpc
@@ -200,18 +162,7 @@ impl<O> LightCl<O> {
             .map(|url| L1Client::new(url, DEFAULT_L1_TIMEOUT))
             .transpose()
             .wrap_err("--rollup.l1-rpc")?;
-        let mut source_config = CappedConfig::new(first.url.clone());
-        source_config.timeout = args.follow_source_timeout;
-        source_config.headers = args.headers().map_err(|e| eyre::eyre!(e))?;
-        let this = |i: usize, spec: &SourceSpec| source_config_for(&source_config, i, &spec.url);
-        for (i, spec) in args.follow_source.iter().enumerate() {
-            CappedClient::new(this(i, spec))
-                .wrap_err_with(|| format!("--rollup.follow-source number {i}"))?;
-        }
-        // The number of sources and the quorum, checked before anything starts.
-        Sources::new(vec![(); args.follow_source.len()], args.follow_quorum)?;
-        let all_el = args.follow_source.iter().all(|s| s.kind == Some(SourceKind::Execution));
-        if all_el && args.rollup_config.is_none() {
+        if sources.all_execution() && args.rollup_config.is_none() {
             eyre::bail!("every --rollup.follow-source is an execution RPC (el:), which has no optimism_rollupConfig: give --rollup.config");
         }
         let config = args.rollup_config.as_deref().map(config::read_file).transpose()?;
@@ -221,9 +172,7 @@ impl<O> LightCl<O> {
             seq.blob_schedule = Some(seq.blob_schedule(config.l1_chain_id)?);
         }
         Ok(Some(Self {
-            sources: args.follow_source.clone(),
-            source_config,
-            quorum: args.follow_quorum,
+            sources,
             l1,
             config,
             interval: args.follow_interval,
@@ -374,22 +323,13 @@ where
         Net: BlockDownloaderProvider<Client: HeadersClient<Header = Header>> + Send + Sync,
     {
         let RethParts { engine, provider, network, spec, datadir } = reth;
-        let identity = instance_id(&datadir)?;
+        let identity = sources::instance_id(&datadir)?;
         let config = match self.config {
             Some(config) => config,
             None => {
-                let rollup_nodes = self
-                    .sources
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, s)| s.kind != Some(SourceKind::Execution))
-                    .map(|(i, s)| {
-                        CappedClient::new(source_config_for(&self.source_config, i, &s.url))
-                            .map(|c| (i, c))
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
+                let rollup_nodes = self.sources.rollup_nodes()?;
                 // With L1 one source's config is enough: L1 checks its anchor next.
-                let quorum = if self.l1.is_some() { 1 } else { self.quorum };
+                let quorum = if self.l1.is_some() { 1 } else { self.sources.quorum() };
                 let fetch_and_anchor = async {
                     let fetched = config::fetch(&rollup_nodes, quorum).await;
                     match &self.l1 {
@@ -444,7 +384,7 @@ where
         if let Some(interval) = self.interval {
             follow_config.interval = interval;
         }
-        follow_config.source_deadline = self.source_config.timeout;
+        follow_config.source_deadline = self.sources.timeout();
         follow_config.follow_info_interval = self.follow_info_interval;
         // Canonical-chain changes (a sync target reached between ticks) refresh the view.
         let mut canonical = provider.canonical_state_stream();
@@ -455,39 +395,17 @@ where
             }
             Ok::<(), OwnerStopped>(())
         };
-        let endpoints = self
-            .sources
-            .iter()
-            .enumerate()
-            .map(|(i, spec)| {
-                let settings = source_config_for(&self.source_config, i, &spec.url);
-                Endpoint::new(i, spec, settings, config.genesis.clone())
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let sources = Sources::new(endpoints, self.quorum)?;
+        let sources = self.sources.endpoints(&config.genesis)?;
         if self.l1.is_none() {
             sources.check_without_l1()?;
-            warn!(target: "light_cl", sources = sources.len(), quorum = self.quorum, "no --rollup.l1-rpc: the agreement of the follow sources replaces every L1 check, and the served L1 heads are theirs");
+            warn!(target: "light_cl", sources = sources.len(), quorum = sources.quorum(), "no --rollup.l1-rpc: the agreement of the follow sources replaces every L1 check, and the served L1 heads are theirs");
         }
-        if self.sources.iter().all(|s| s.kind == Some(SourceKind::Execution)) {
+        if self.sources.all_execution() {
             warn!(target: "light_cl", "every follow source is an execution RPC: current_l1 is not known, so do not point op-batcher at this node");
         }
-        info!(target: "light_cl", sources = sources.len(), quorum = self.quorum, l1 = self.l1.is_some(), %identity, l2_chain_id = config.l2_chain_id, "light CL started");
+        info!(target: "light_cl", sources = sources.len(), quorum = sources.quorum(), l1 = self.l1.is_some(), %identity, l2_chain_id = config.l2_chain_id, "light CL started");
         // The source EL: the one given, paired with source 0, else the first `el:` source.
-        let source_el = match self.source_el {
-            Some(el) => Some((el, 0)),
-            None => self
-                .sources
-                .iter()
-                .position(|s| s.kind == Some(SourceKind::Execution))
-                .map(|i| {
-                    let mut settings =
-                        source_config_for(&self.source_config, i, &self.sources[i].url);
-                    settings.timeout = settings.timeout.max(DEFAULT_L2_TIMEOUT);
-                    L2Client::with_config(settings).map(|el| (el, i))
-                })
-                .transpose()?,
-        };
+        let source_el = self.sources.source_el(self.source_el)?;
         let follow = FollowTask::<Endpoint, _, _>::new(
             sources,
             self.l1.clone(),
