@@ -82,7 +82,8 @@ impl Rig {
 
     /// A light CL built with `options` (forks and system config of [`Rig::new`]).
     pub async fn with_options(options: RigOptions) -> Self {
-        Self::build_with(options, L1_LEN, ForkTimes::default(), None).await
+        let l1_len = options.l1_len;
+        Self::build_with(options, l1_len, ForkTimes::default(), None).await
     }
 
     async fn build_with(
@@ -232,6 +233,8 @@ pub struct RigOptions {
     pub identity: Option<InstanceId>,
     /// Where the node's RPC listens (default: a free loopback port).
     pub rpc_addr: Option<SocketAddr>,
+    /// Blocks of the scripted L1.
+    pub l1_len: u64,
 }
 
 impl Default for RigOptions {
@@ -245,6 +248,7 @@ impl Default for RigOptions {
             l1: true,
             identity: None,
             rpc_addr: None,
+            l1_len: L1_LEN,
         }
     }
 }

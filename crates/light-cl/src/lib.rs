@@ -11,10 +11,12 @@
 //!   polls.
 //! - [`Sources`] and [`Endpoint`]: several follow sources with a quorum, rollup nodes or
 //!   execution RPCs.
+//! - [`dev_source`]: the devnet's dev source, which does not derive.
 //! - [`View`]: the applied view, served as the node's own `optimism_syncStatus`.
 //!
 //! Logs use the targets `light_cl::follow` and `light_cl::engine`; metrics are listed in the book.
 
+pub mod dev_source;
 mod endpoint;
 mod engine;
 pub mod follow;
