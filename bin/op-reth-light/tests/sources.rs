@@ -97,3 +97,42 @@ async fn a_cycle_of_three_light_nodes_is_refused() -> eyre::Result<()> {
     assert_eq!(counter_value("light_cl_source_on_cycle", r#"source="0""#), 1.0);
     Ok(())
 }
+
+/// Without an L1 RPC: two sources that agree (K = 2) move the labels; the node made no L1
+/// request; when they disagree, nothing moves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn without_l1_two_agreeing_sources_are_followed() -> eyre::Result<()> {
+    reth_tracing::init_test_tracing();
+    let world = World::new().await;
+    let (a, _a_tasks) = world.launch(&world.dir.path().join("a"), None).await?;
+    world.build(&a, 0, 16, 1).await?;
+    let second = light_cl_tests::ScriptedSource::start(Default::default()).await;
+    let mut args = FollowArgs { l1_rpc: None, follow_quorum: 2, ..world.follow_args() };
+    args.follow_source.push(second.server.url().into());
+    let (b, _b_tasks) = world.launch(&world.dir.path().join("b"), Some(args)).await?;
+    connect(&a, &b).await;
+    let l1_polls = world.l1.head_polls();
+    let both = |safe: u64, finalized: u64| {
+        world.report(world.block(&a, 16), world.block(&a, safe), world.block(&a, finalized));
+        second.set(light_cl_tests::source_status(
+            &world.l1,
+            world.block(&a, 16),
+            world.block(&a, safe),
+            world.block(&a, finalized),
+        ));
+    };
+    both(12, 6);
+    let client = rpc(&b);
+    wait_labels(&client, world.block(&a, 12), world.block(&a, 6)).await;
+    let status: light_cl_protocol::SyncStatus =
+        client.request("optimism_syncStatus", rpc_params![]).await?;
+    assert_eq!(status.head_l1, world.l1.block(63), "L1 heads from the sources' agreement");
+    // One source moves on alone: it cannot move the node.
+    world.report(world.block(&a, 16), world.block(&a, 14), world.block(&a, 8));
+    second.wait_polls(3, PATIENCE).await;
+    assert_eq!(label(&client, "safe").await, Some(world.block(&a, 12).hash));
+    both(14, 8);
+    wait_labels(&client, world.block(&a, 14), world.block(&a, 8)).await;
+    assert_eq!(world.l1.head_polls(), l1_polls, "no L1 request was made");
+    Ok(())
+}
