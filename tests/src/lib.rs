@@ -9,7 +9,7 @@ pub mod l1;
 pub mod rig;
 pub mod source;
 
-pub use attributes::next_block_attributes;
+pub use attributes::{next_block_attributes, next_block_attributes_for};
 pub use engine::{Fault, MemEngine};
 pub use http::{Reply, RpcServer};
 pub use l1::ScriptedL1;

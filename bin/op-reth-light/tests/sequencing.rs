@@ -12,7 +12,7 @@ use alloy_primitives::{address, keccak256, Address, Bytes, TxKind, B256, U256};
 use common::{launch, rpc, seq::*, wait};
 use jsonrpsee::{core::client::ClientT, rpc_params};
 use light_cl_protocol::{encode_deposit_log, SyncStatus};
-use light_cl_tests::next_block_attributes;
+use light_cl_tests::next_block_attributes_for;
 use op_alloy_consensus::TxDeposit;
 use op_reth_light::{args::SequencerArgs, RethEngine};
 use serde_json::Value;
@@ -57,11 +57,22 @@ fn deposit_calldata(contract: Address) -> Bytes {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sequences_publishes_and_follows_reorgs() {
+    sequences_publishes_and_follows_reorgs_on(false).await;
+}
+
+/// The same on a chain with every fork through Jovian at genesis: Holocene's EIP-1559
+/// parameters, Isthmus's and Jovian's L1 info layouts, Jovian's minimum base fee.
+#[tokio::test(flavor = "multi_thread")]
+async fn sequences_publishes_and_follows_reorgs_through_jovian() {
+    sequences_publishes_and_follows_reorgs_on(true).await;
+}
+
+async fn sequences_publishes_and_follows_reorgs_on(through_jovian: bool) {
     reth_tracing::init_test_tracing();
     let dir = tempfile::tempdir().unwrap();
     let t0 = unix_now() - 6;
     // L1 and its deposit contract (the first contract of DEV).
-    let mut world = SeqWorld::new(dir.path(), t0, DEV.create(0)).await;
+    let mut world = SeqWorld::with_forks(dir.path(), t0, DEV.create(0), through_jovian).await;
     let contract = world.rollup.deposit_contract_address;
     let (l1_rpc, rollup, spec) = (world.l1_rpc.clone(), world.rollup.clone(), world.spec.clone());
     let (l1_0, genesis_l2) = (world.l1_0, world.genesis_l2);
@@ -230,7 +241,8 @@ async fn sequences_publishes_and_follows_reorgs() {
         )
         .await;
         let origin = l1_ref(&l1_block(&l1_rpc, a2.l1_origin.number).await);
-        let attributes = next_block_attributes(a2, origin, a2.sequence_number + 1, 1, 0xc3);
+        let attributes =
+            next_block_attributes_for(&rollup, a2, origin, a2.sequence_number + 1, 0xc3);
         let updated = c_engine.fork_choice_updated(fcu(a2.hash), Some(attributes)).await.unwrap();
         let payload = c_engine.get_payload(updated.payload_id.unwrap()).await.unwrap();
         let hash = payload.payload.block_hash();

@@ -55,6 +55,30 @@ pub fn chain_spec(l2_time: u64) -> Arc<OpChainSpec> {
 
 /// The genesis document of [`chain_spec`].
 pub fn genesis_json(l2_time: u64) -> serde_json::Value {
+    genesis_json_of(l2_time, false)
+}
+
+/// The same chain with every fork through Jovian at genesis (the last fork op-reth v1.10.2
+/// implements): its extra data carries Jovian's EIP-1559 parameters (denominator 250,
+/// elasticity 6, minimum base fee 0), from which the first block's base fee is computed.
+pub fn chain_spec_through_jovian(l2_time: u64) -> Arc<OpChainSpec> {
+    let genesis = genesis_json_of(l2_time, true);
+    Arc::new(OpChainSpec::from_genesis(serde_json::from_value(genesis).unwrap()))
+}
+
+fn genesis_json_of(l2_time: u64, through_jovian: bool) -> serde_json::Value {
+    let mut genesis = granite_genesis(l2_time);
+    if through_jovian {
+        for fork in ["holoceneTime", "isthmusTime", "jovianTime", "pragueTime"] {
+            genesis["config"][fork] = 0.into();
+        }
+        genesis["extraData"] = "0x01000000fa000000060000000000000000".into();
+        genesis["baseFeePerGas"] = "0x3b9aca00".into();
+    }
+    genesis
+}
+
+fn granite_genesis(l2_time: u64) -> serde_json::Value {
     serde_json::json!({
         "config": {
             "chainId": 901, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0,

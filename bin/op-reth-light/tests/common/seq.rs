@@ -210,6 +210,16 @@ impl SeqWorld {
     /// L1 from `t0`, the OP chain from `t0` with 1 s blocks and deposits from
     /// `deposit_contract`; the source reports genesis as safe and finalized.
     pub async fn new(dir: &Path, t0: u64, deposit_contract: Address) -> Self {
+        Self::with_forks(dir, t0, deposit_contract, false).await
+    }
+
+    /// The same with every fork through Jovian active at genesis (else through Granite).
+    pub async fn with_forks(
+        dir: &Path,
+        t0: u64,
+        deposit_contract: Address,
+        through_jovian: bool,
+    ) -> Self {
         let genesis = l1_genesis(t0);
         let (l1, l1_tasks) = start_l1(&dir.join("l1"), &genesis).await;
         let l1_url = l1.node.rpc_server_handle().http_url().unwrap().parse().unwrap();
@@ -217,15 +227,28 @@ impl SeqWorld {
         let l1_genesis_path = dir.join("l1-genesis.json");
         std::fs::write(&l1_genesis_path, genesis.to_string()).unwrap();
         let l1_0 = l1_ref(&l1_block(&l1_rpc, 0).await);
-        let spec = super::chain_spec(t0);
+        let (spec, mut forks, mut sys) = (
+            super::chain_spec(t0),
+            forks_through_granite(),
+            system_config(encode_ecotone_scalar(SCALARS)),
+        );
+        let spec = if through_jovian {
+            (forks.holocene_time, forks.isthmus_time, forks.jovian_time) =
+                (Some(0), Some(0), Some(0));
+            // Zero EIP-1559 parameters: the chain spec's own; no minimum base fee.
+            (sys.eip1559_params, sys.min_base_fee) = (Some(Default::default()), Some(0));
+            super::chain_spec_through_jovian(t0)
+        } else {
+            spec
+        };
         let mut rollup = rollup_config(
             ChainGenesis {
                 l1: l1_0.id(),
                 l2: BlockID { hash: spec.genesis_hash(), number: 0 },
                 l2_time: t0,
-                system_config: Some(system_config(encode_ecotone_scalar(SCALARS))),
+                system_config: Some(sys),
             },
-            forks_through_granite(),
+            forks,
         );
         rollup.block_time = 1;
         rollup.l1_chain_id = L1_CHAIN_ID;
