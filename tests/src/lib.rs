@@ -16,4 +16,4 @@ pub use l1::ScriptedL1;
 pub use rig::{
     forks_through_granite, free_addr, rollup_config, source_status, system_config, Rig, RigOptions,
 };
-pub use source::ScriptedSource;
+pub use source::{HeadersEl, ScriptedSource};

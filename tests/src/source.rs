@@ -132,3 +132,29 @@ impl ScriptedSource {
         self.script.lock().unwrap().follow_info = info;
     }
 }
+
+/// A source's execution RPC that knows only the headers of one chain (no whole blocks).
+pub struct HeadersEl(pub Vec<L2BlockRef>);
+
+impl light_cl::SourceEl for HeadersEl {
+    async fn block_by_number(
+        &self,
+        _: u64,
+    ) -> Result<Option<light_cl_rpc::L2Block>, light_cl_rpc::ElError> {
+        Ok(None)
+    }
+
+    async fn block_by_hash(
+        &self,
+        _: alloy_primitives::B256,
+    ) -> Result<Option<light_cl_rpc::L2Block>, light_cl_rpc::ElError> {
+        Ok(None)
+    }
+
+    async fn header_by_number(
+        &self,
+        number: u64,
+    ) -> Result<Option<L2BlockRef>, light_cl_rpc::ElError> {
+        Ok(self.0.iter().find(|b| b.number == number).copied())
+    }
+}

@@ -2,15 +2,14 @@
 //! driving an in-memory engine with reth's forkchoice semantics. Each scenario asserts the
 //! engine's final state and the node's served `optimism_syncStatus`.
 
-use alloy_primitives::B256;
 use bytes::Bytes;
 use light_cl::{
     follow::{Case, FollowConfigError, FollowExit, Rejection, Skipped},
-    FollowConfig, SourceEl, TickOutcome,
+    FollowConfig, TickOutcome,
 };
 use light_cl_protocol::{L2BlockRef, SyncStatus};
-use light_cl_rpc::{CappedError, ElError, L2Block};
-use light_cl_tests::{Reply, Rig};
+use light_cl_rpc::CappedError;
+use light_cl_tests::{HeadersEl, Reply, Rig};
 use std::time::Duration;
 
 /// Asserts the engine's canonical head, safe and finalized.
@@ -591,21 +590,6 @@ async fn a_zero_interval_is_refused_not_a_panic() {
         rig.follow.run(std::future::pending()).await,
         Err(FollowExit::Config(FollowConfigError::Zero("interval")))
     );
-}
-
-/// A source's execution RPC that knows only the headers of one chain.
-struct HeadersEl(Vec<L2BlockRef>);
-
-impl SourceEl for HeadersEl {
-    async fn block_by_number(&self, _: u64) -> Result<Option<L2Block>, ElError> {
-        Ok(None)
-    }
-    async fn block_by_hash(&self, _: B256) -> Result<Option<L2Block>, ElError> {
-        Ok(None)
-    }
-    async fn header_by_number(&self, number: u64) -> Result<Option<L2BlockRef>, ElError> {
-        Ok(self.0.iter().find(|b| b.number == number).copied())
-    }
 }
 
 /// A node at main 30 with finalized 12, and a source on a branch that left ours at 10.

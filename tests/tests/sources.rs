@@ -305,30 +305,6 @@ async fn a_cycle_of_three_light_nodes_is_refused() {
     assert!(matches!(rigs[0].follow.tick().await, TickOutcome::Skipped(Skipped::NoSource { .. })));
 }
 
-/// The source's execution RPC as a list of headers.
-struct Headers(Vec<L2BlockRef>);
-
-impl light_cl::SourceEl for Headers {
-    async fn block_by_number(
-        &self,
-        _: u64,
-    ) -> Result<Option<light_cl_rpc::L2Block>, light_cl_rpc::ElError> {
-        Ok(None)
-    }
-    async fn block_by_hash(
-        &self,
-        _: alloy_primitives::B256,
-    ) -> Result<Option<light_cl_rpc::L2Block>, light_cl_rpc::ElError> {
-        Ok(None)
-    }
-    async fn header_by_number(
-        &self,
-        number: u64,
-    ) -> Result<Option<L2BlockRef>, light_cl_rpc::ElError> {
-        Ok(self.0.iter().find(|b| b.number == number).copied())
-    }
-}
-
 #[tokio::test]
 async fn a_safe_head_its_own_execution_rpc_does_not_have_is_incoherent() {
     use light_cl::follow::Rejection;
@@ -338,7 +314,7 @@ async fn a_safe_head_its_own_execution_rpc_does_not_have_is_incoherent() {
         rig.source.set(status);
         // The EL answers from another replica, whose chain left ours at 10, or from ours.
         let branch = if replica_on_our_chain { 0 } else { 5 };
-        let el = Headers((0..=40).map(|n| rig.l2(branch, 10, n)).collect());
+        let el = light_cl_tests::HeadersEl((0..=40).map(|n| rig.l2(branch, 10, n)).collect());
         let Rig { follow, engine, source: _source, .. } = rig;
         let mut follow = follow.with_source_el(el);
         let outcome = follow.tick().await;

@@ -154,8 +154,11 @@ impl<O> LightCl<O> {
     /// The light CL the arguments ask for, or `None` without `--rollup.follow-source` (plain
     /// op-reth). Reads and checks `--rollup.config` now, so a bad file stops the node at once.
     pub fn from_args(args: &FollowArgs) -> eyre::Result<Option<Self>> {
-        let Some(sources) = SourceSet::from_args(args)? else { return Ok(None) };
+        if args.follow_source.is_empty() {
+            return Ok(None);
+        }
         args.check()?;
+        let Some(sources) = SourceSet::from_args(args)? else { return Ok(None) };
         let l1 = args
             .l1_rpc
             .clone()
@@ -396,8 +399,8 @@ where
             Ok::<(), OwnerStopped>(())
         };
         let sources = self.sources.endpoints(&config.genesis)?;
+        // `FollowArgs::check` refused too few sources or too small a quorum for this.
         if self.l1.is_none() {
-            sources.check_without_l1()?;
             warn!(target: "light_cl", sources = sources.len(), quorum = sources.quorum(), "no --rollup.l1-rpc: the agreement of the follow sources replaces every L1 check, and the served L1 heads are theirs");
         }
         if self.sources.all_execution() {

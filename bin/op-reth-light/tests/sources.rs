@@ -71,9 +71,7 @@ async fn follows_another_light_nodes_execution_rpc() -> eyre::Result<()> {
 async fn a_cycle_of_three_light_nodes_is_refused() -> eyre::Result<()> {
     reth_tracing::init_test_tracing();
     let world = World::new().await;
-    let ports: Vec<u16> = (0..3)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port())
-        .collect();
+    let ports: Vec<u16> = (0..3).map(|_| light_cl_tests::free_addr().port()).collect();
     let mut nodes = Vec::new();
     for (i, port) in ports.iter().enumerate() {
         let next = ports[(i + 1) % 3];

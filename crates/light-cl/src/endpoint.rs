@@ -4,8 +4,7 @@
 use crate::source::FollowSource;
 use light_cl_protocol::{ChainGenesis, FollowInfo, L2BlockRef, SourceKind, SyncStatus};
 use light_cl_rpc::{
-    CappedClient, CappedConfig, CappedError, ElError, L2Client, DEFAULT_L2_TIMEOUT,
-    METHOD_NOT_FOUND,
+    CappedClient, CappedConfig, CappedError, L2Client, DEFAULT_L2_TIMEOUT, METHOD_NOT_FOUND,
 };
 use std::sync::OnceLock;
 use tracing::info;
@@ -58,19 +57,9 @@ impl ExecutionSource {
     }
 }
 
-fn capped(e: ElError) -> CappedError {
-    match e {
-        ElError::Timeout(t) => CappedError::Timeout(t),
-        ElError::Rpc(e) => CappedError::Transport(e),
-        ElError::Mismatch { asked, got } => {
-            CappedError::Malformed(format!("asked for {asked}, got {got}"))
-        }
-    }
-}
-
 impl FollowSource for ExecutionSource {
     async fn sync_status(&self) -> Result<SyncStatus, CappedError> {
-        let heads = self.client.head_refs(&self.genesis).await.map_err(capped)?;
+        let heads = self.client.head_refs(&self.genesis).await.map_err(CappedError::from)?;
         let unsafe_l2 = heads.unsafe_head.unwrap_or_default();
         let safe_l2 = heads.safe.unwrap_or_default();
         Ok(SyncStatus {
@@ -85,7 +74,12 @@ impl FollowSource for ExecutionSource {
     }
 
     async fn block_ref_at(&self, number: u64) -> Result<L2BlockRef, CappedError> {
-        match self.client.block_ref_by_number(number, &self.genesis).await.map_err(capped)? {
+        match self
+            .client
+            .block_ref_by_number(number, &self.genesis)
+            .await
+            .map_err(CappedError::from)?
+        {
             Some(b) => Ok(b),
             None => Err(CappedError::Malformed(format!("no block {number}"))),
         }

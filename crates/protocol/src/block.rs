@@ -55,6 +55,11 @@ impl L1BlockRef {
         self.hash.is_zero()
     }
 
+    /// This ref, unless it is the zero value ("unknown").
+    pub fn known(self) -> Option<Self> {
+        (!self.is_unknown()).then_some(self)
+    }
+
     /// Hash and number.
     pub fn id(&self) -> BlockID {
         BlockID { hash: self.hash, number: self.number }
@@ -88,6 +93,11 @@ impl L2BlockRef {
     /// Whether this is the zero value op-node uses for "unknown".
     pub fn is_unknown(&self) -> bool {
         self.hash.is_zero()
+    }
+
+    /// This ref, unless it is the zero value ("unknown").
+    pub fn known(self) -> Option<Self> {
+        (!self.is_unknown()).then_some(self)
     }
 
     /// Hash and number.

@@ -22,6 +22,19 @@ pub enum ElError {
     },
 }
 
+impl From<ElError> for CappedError {
+    /// An execution RPC's failure as a follow source's (an execution RPC can be one).
+    fn from(e: ElError) -> Self {
+        match e {
+            ElError::Timeout(t) => Self::Timeout(t),
+            ElError::Rpc(e) => Self::Transport(e),
+            ElError::Mismatch { asked, got } => {
+                Self::Malformed(format!("asked for {asked}, got {got}"))
+            }
+        }
+    }
+}
+
 impl From<CappedError> for ElError {
     fn from(e: CappedError) -> Self {
         match e {

@@ -196,28 +196,31 @@ pub struct ElHeads {
 
 /// The ref of an RPC block whose header hashes to its claimed hash.
 fn block_ref(block: RpcBlock, genesis: &ChainGenesis) -> Result<L2BlockRef, ElError> {
-    let hash = block.header.inner.hash_slow();
-    if hash != block.header.hash {
-        return Err(ElError::Mismatch {
-            asked: format!("a block hashing to {}", block.header.hash),
-            got: format!("a header hashing to {hash}"),
-        });
-    }
+    let hash = verified_hash(&block.header)?;
     // The L1 origin is read from the first transaction: it must be the block's.
+    let header = block.header.inner;
     let txs: Vec<OpTxEnvelope> =
-        block.transactions.txns().map(|tx| tx.inner.inner.clone().into_inner()).collect();
+        block.transactions.into_transactions().map(|tx| tx.inner.inner.into_inner()).collect();
     let root = alloy_consensus::proofs::calculate_transaction_root(&txs);
-    if root != block.header.inner.transactions_root {
+    if root != header.transactions_root {
         return Err(ElError::Mismatch {
-            asked: format!(
-                "block {hash} with transactions root {}",
-                block.header.transactions_root
-            ),
+            asked: format!("block {hash} with transactions root {}", header.transactions_root),
             got: format!("transactions whose root is {root}"),
         });
     }
-    l2_block_ref(hash, &block.header.inner, txs.first(), genesis)
-        .map_err(|e| ElError::Rpc(e.to_string()))
+    l2_block_ref(hash, &header, txs.first(), genesis).map_err(|e| ElError::Rpc(e.to_string()))
+}
+
+/// The hash of an RPC header, which must be the hash it claims.
+fn verified_hash(header: &alloy_rpc_types_eth::Header) -> Result<B256, ElError> {
+    let hash = header.inner.hash_slow();
+    if hash != header.hash {
+        return Err(ElError::Mismatch {
+            asked: format!("a block hashing to {}", header.hash),
+            got: format!("a header hashing to {hash}"),
+        });
+    }
+    Ok(hash)
 }
 
 /// Converts an RPC block into a payload, refusing one whose header does not hash to the claimed
@@ -226,13 +229,7 @@ fn checked(
     block: RpcBlock,
     asked: impl FnOnce(B256, u64) -> Result<(), (String, String)>,
 ) -> Result<L2Block, ElError> {
-    let hash = block.header.inner.hash_slow();
-    if hash != block.header.hash {
-        return Err(ElError::Mismatch {
-            asked: format!("a block hashing to {}", block.header.hash),
-            got: format!("a header hashing to {hash}"),
-        });
-    }
+    let hash = verified_hash(&block.header)?;
     let number = block.header.inner.number;
     asked(hash, number).map_err(|(asked, got)| ElError::Mismatch { asked, got })?;
     let parent_hash = block.header.inner.parent_hash;

@@ -62,10 +62,21 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
         self.publish_follow_info(depth);
     }
 
-    /// Publishes this node's follow info with the vouchers of the last tick.
+    /// Marks in the served follow info which sources vouched in the last tick (the sources'
+    /// own infos are rebuilt only when refreshed).
     pub(super) fn publish_vouchers(&mut self) {
-        let depth = self.follow_info.borrow().depth;
-        self.publish_follow_info(depth);
+        let slots = &self.sources.slots;
+        self.follow_info.send_if_modified(|info| {
+            let mut changed = false;
+            for (served, slot) in info.sources.iter_mut().zip(slots) {
+                let now = (slot.vouched.0, slot.vouched.1);
+                if (served.vouched_safe, served.vouched_finalized) != now {
+                    (served.vouched_safe, served.vouched_finalized) = now;
+                    changed = true;
+                }
+            }
+            changed
+        });
     }
 
     fn publish_follow_info(&mut self, depth: Option<u64>) {

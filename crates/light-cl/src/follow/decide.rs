@@ -22,9 +22,9 @@ impl L1Refs {
     /// The refs of `status` to look up on L1.
     pub fn of(status: &SyncStatus) -> Self {
         Self {
-            safe_origin: known_l2(status.safe_l2).map(|s| s.l1_origin),
-            finalized_origin: known_l2(status.finalized_l2).map(|f| f.l1_origin),
-            current_l1: (!status.current_l1.is_unknown()).then(|| status.current_l1.id()),
+            safe_origin: status.safe_l2.known().map(|s| s.l1_origin),
+            finalized_origin: status.finalized_l2.known().map(|f| f.l1_origin),
+            current_l1: status.current_l1.known().map(|c| c.id()),
         }
     }
 }
@@ -169,8 +169,8 @@ pub fn validate(
     l1: &L1Verdict,
     applied: &Prior,
 ) -> Result<Update, Rejection> {
-    let safe = known_l2(status.safe_l2);
-    let finalized = known_l2(status.finalized_l2);
+    let safe = status.safe_l2.known();
+    let finalized = status.finalized_l2.known();
     if let (Some(s), Some(f)) = (safe, finalized) {
         if f.number > s.number {
             return Err(Rejection::FinalizedAboveSafe { finalized: f.number, safe: s.number });
@@ -192,7 +192,7 @@ pub fn validate(
         }
     }
 
-    let mut update = Update { safe, unsafe_head: known_l2(status.unsafe_l2), ..Default::default() };
+    let mut update = Update { safe, unsafe_head: status.unsafe_l2.known(), ..Default::default() };
     match (finalized, applied.finalized) {
         (None, _) => update.dropped.push(Dropped::FinalizedUnknown),
         (Some(f), Some(local)) if f.number < local.number => update
@@ -369,10 +369,6 @@ pub fn decide(update: &Update, local: &Local) -> Outcome {
         }
     }
     Outcome::Apply(d)
-}
-
-fn known_l2(r: L2BlockRef) -> Option<L2BlockRef> {
-    (!r.is_unknown()).then_some(r)
 }
 
 #[cfg(test)]

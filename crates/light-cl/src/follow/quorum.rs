@@ -40,12 +40,12 @@ impl HeadKind {
 
     /// This head of `status`, when known.
     pub fn of(self, status: &SyncStatus) -> Option<L2BlockRef> {
-        let r = match self {
+        match self {
             Self::Unsafe => status.unsafe_l2,
             Self::Safe => status.safe_l2,
             Self::Finalized => status.finalized_l2,
-        };
-        (!r.is_unknown()).then_some(r)
+        }
+        .known()
     }
 }
 

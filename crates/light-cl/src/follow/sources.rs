@@ -118,11 +118,6 @@ impl<S> Sources<S> {
     pub fn quorum(&self) -> usize {
         self.quorum
     }
-
-    /// The sources, in the order given.
-    pub fn iter(&self) -> impl Iterator<Item = &S> {
-        self.slots.iter().map(|s| &s.source)
-    }
 }
 
 impl<S> From<S> for Sources<S> {

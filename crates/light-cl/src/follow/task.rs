@@ -174,7 +174,7 @@ impl<S: FollowSource, L: L1, C: Chain> FollowTask<S, L, C> {
             view: self.view,
             config: self.config,
             source_el,
-            source_el_index: 0,
+            source_el_index: self.source_el_index,
             stalled_ticks: 0,
             last_head: None,
             l1_verified: false,
@@ -215,11 +215,6 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
     pub fn source_el_of(mut self, index: usize) -> Self {
         self.source_el_index = index;
         self
-    }
-
-    /// The sources, in the order given.
-    pub fn sources(&self) -> &Sources<S> {
-        &self.sources
     }
 
     /// Ticks every interval until `shutdown` resolves. A tick runs to its end before the next
@@ -283,10 +278,8 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
             heads.finalized = Some(self.view.genesis_l2());
         }
         let published = self.view.get();
-        let applied = decide::Prior {
-            finalized: heads.finalized,
-            current_l1: (!published.current_l1.is_unknown()).then_some(published.current_l1),
-        };
+        let applied =
+            decide::Prior { finalized: heads.finalized, current_l1: published.current_l1.known() };
         let started = Instant::now();
         let status = self.poll_sources(&applied).await;
         metrics::poll_latency(started.elapsed());
@@ -296,9 +289,9 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
         };
         if !self.l1.is_present() {
             self.view.set_l1(&crate::source::L1Heads {
-                head: known_l1(status.head_l1),
-                safe: known_l1(status.safe_l1),
-                finalized: known_l1(status.finalized_l1),
+                head: status.head_l1.known(),
+                safe: status.safe_l1.known(),
+                finalized: status.finalized_l1.known(),
             });
         }
         // Every ref of the agreed status was checked against L1 with the answer it came from.
@@ -422,8 +415,4 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
             warn!(target: "light_cl::follow", ticks = stalled, source_safe = source, local_safe = local, "the source's safe head keeps moving but ours does not");
         }
     }
-}
-
-fn known_l1(r: light_cl_protocol::L1BlockRef) -> Option<light_cl_protocol::L1BlockRef> {
-    (!r.is_unknown()).then_some(r)
 }
