@@ -120,62 +120,60 @@ async fn answer(req: Request<Incoming>, handler: Handler) -> Result<Response<Bod
     if let Value::Array(calls) = request {
         let mut answers = Vec::new();
         for call in calls.iter().rev() {
-            let id = call.get("id").cloned().unwrap_or(Value::Null);
-            let method = call.get("method").and_then(Value::as_str).unwrap_or_default();
-            let params = call.get("params").cloned().unwrap_or(Value::Null);
-            let mut reply = handler(method, &params);
-            while let Reply::Delayed(delay, inner) = reply {
-                tokio::time::sleep(delay).await;
-                reply = *inner;
-            }
-            answers.push(match reply {
-                Reply::Result(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
-                Reply::Error(code, message) => {
-                    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
-                }
-                other => panic!(
-                    "a batch call can only be answered with a result or an error, not {other:?}"
-                ),
-            });
+            let (id, reply) = call_reply(call, &handler).await;
+            answers.push(rpc_answer(id, reply).unwrap_or_else(|other| {
+                panic!("a batch call can only be answered with a result or an error, not {other:?}")
+            }));
         }
         return Ok(json_response(Value::Array(answers)));
     }
-    let id = request.get("id").cloned().unwrap_or(Value::Null);
-    let method = request.get("method").and_then(Value::as_str).unwrap_or_default().to_owned();
-    let params = request.get("params").cloned().unwrap_or(Value::Null);
-    let mut reply = handler(&method, &params);
-    loop {
-        match reply {
-            Reply::Delayed(delay, inner) => {
-                tokio::time::sleep(delay).await;
-                reply = *inner;
-            }
-            Reply::Result(result) => {
-                return Ok(json_response(json!({"jsonrpc": "2.0", "id": id, "result": result})))
-            }
-            Reply::Error(code, message) => {
-                return Ok(json_response(
-                    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}),
-                ))
-            }
-            Reply::Raw(status, content_type, body) => return Ok(raw(status, content_type, body)),
-            Reply::Redirect(location) => {
-                return Ok(Response::builder()
-                    .status(307)
-                    .header("location", location)
-                    .body(Full::new(Bytes::new()).boxed())
-                    .expect("valid response"))
-            }
+    let (id, reply) = call_reply(&request, &handler).await;
+    match rpc_answer(id, reply) {
+        Ok(answer) => Ok(json_response(answer)),
+        Err(reply) => match reply {
+            Reply::Raw(status, content_type, body) => Ok(raw(status, content_type, body)),
+            Reply::Redirect(location) => Ok(Response::builder()
+                .status(307)
+                .header("location", location)
+                .body(Full::new(Bytes::new()).boxed())
+                .expect("valid response")),
             Reply::Chunked(chunks) => {
                 let frames = futures::stream::iter(
                     chunks.into_iter().map(|c| Ok::<_, Infallible>(Frame::data(c))),
                 );
-                return Ok(Response::builder()
+                Ok(Response::builder()
                     .header("content-type", "application/json")
                     .body(BodyExt::boxed(StreamBody::new(frames)))
-                    .expect("valid response"));
+                    .expect("valid response"))
             }
+            Reply::Result(_) | Reply::Error(..) | Reply::Delayed(..) => {
+                unreachable!("answered above")
+            }
+        },
+    }
+}
+
+/// The id of one JSON-RPC call and the handler's reply to it, after any delay.
+async fn call_reply(call: &Value, handler: &Handler) -> (Value, Reply) {
+    let id = call.get("id").cloned().unwrap_or(Value::Null);
+    let method = call.get("method").and_then(Value::as_str).unwrap_or_default();
+    let params = call.get("params").cloned().unwrap_or(Value::Null);
+    let mut reply = handler(method, &params);
+    while let Reply::Delayed(delay, inner) = reply {
+        tokio::time::sleep(delay).await;
+        reply = *inner;
+    }
+    (id, reply)
+}
+
+/// The JSON-RPC answer of a result or error reply; any other reply back as it is.
+fn rpc_answer(id: Value, reply: Reply) -> Result<Value, Reply> {
+    match reply {
+        Reply::Result(result) => Ok(json!({"jsonrpc": "2.0", "id": id, "result": result})),
+        Reply::Error(code, message) => {
+            Ok(json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}))
         }
+        other => Err(other),
     }
 }
 

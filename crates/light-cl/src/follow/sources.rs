@@ -36,8 +36,8 @@ pub(super) struct Slot<S> {
     pub(super) source: S,
     /// Found on a cycle of the follow graph: no updates are taken from it.
     pub(super) on_cycle: bool,
-    /// Whether its last answer was usable (for logging changes only).
-    pub(super) up: Option<bool>,
+    /// Whether its last answer was usable (for logging changes only; `true` at start).
+    pub(super) up: bool,
     /// Its follow info, when it answered.
     pub(super) info: Option<FollowInfo>,
     /// Whether it vouched for the safe and the finalized head applied last.
@@ -87,7 +87,7 @@ impl<S> Sources<S> {
             .map(|source| Slot {
                 source,
                 on_cycle: false,
-                up: None,
+                up: true,
                 info: None,
                 vouched: (false, false),
             })
@@ -364,21 +364,21 @@ impl<S: FollowSource, L: L1, C: Chain, E: SourceEl> FollowTask<S, L, C, E> {
         metrics::source_fault(index, fault.reason());
         metrics::source_up(index, false);
         let many = self.sources.len() > 1;
-        if self.sources.slots[index].up != Some(false) && many {
+        if self.sources.slots[index].up && many {
             warn!(target: "light_cl::follow", source = index, reason = fault.reason(), ?fault, "follow source skipped");
         } else {
             debug!(target: "light_cl::follow", source = index, ?fault, "follow source skipped");
         }
-        self.sources.slots[index].up = Some(false);
+        self.sources.slots[index].up = false;
     }
 
     fn source_up(&mut self, index: usize, status: &SyncStatus) {
         metrics::source_up(index, true);
         metrics::source_safe(index, status.safe_l2.number);
         let many = self.sources.len() > 1;
-        if self.sources.slots[index].up == Some(false) && many {
+        if !self.sources.slots[index].up && many {
             info!(target: "light_cl::follow", source = index, "follow source answers again");
         }
-        self.sources.slots[index].up = Some(true);
+        self.sources.slots[index].up = true;
     }
 }
