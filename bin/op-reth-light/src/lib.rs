@@ -7,12 +7,14 @@
 //!   `ConsensusEngineHandle` and provider;
 //! - [`RethOutputs`]: `optimism_outputAtBlock` from the node's state;
 //! - [`PeerHeaders`]: headers from devp2p peers, for the follow task's finalized-ancestry check;
+//! - [`devnet`]: the chains of `op-reth-light devnet`;
 //! - `sources`: the follow sources the arguments name, and this node's instance id;
 //! - [`LightCl`]: the wiring, used by the binary and by the e2e tests alike.
 
 pub mod args;
 mod chain;
 pub mod config;
+pub mod devnet;
 mod engine;
 mod node;
 mod output;

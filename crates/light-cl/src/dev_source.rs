@@ -21,28 +21,54 @@ pub enum DevSourceError {
     /// Reading the local chain failed.
     #[error(transparent)]
     Chain(#[from] ChainError),
-    /// Reading L1 failed.
+    /// Reading L1, or the sequencer's execution RPC, failed.
     #[error(transparent)]
-    L1(#[from] ElError),
+    Rpc(#[from] ElError),
     /// L1 has no head yet.
     #[error("L1 has no head yet")]
     NoL1Head,
+    /// The sequencer's execution RPC has no `latest` block yet.
+    #[error("the sequencer has no head yet")]
+    NoL2Head,
+}
+
+/// What the dev source reads of the sequencer's chain: its head and its blocks by number.
+/// Every [`Chain`] has it (the sequencer in the same process), and so has an
+/// [`ExecutionSource`](crate::ExecutionSource) (the sequencer's execution RPC, when it runs in another process).
+pub trait DevChain: Send + Sync + 'static {
+    /// The canonical head.
+    fn head(&self) -> impl Future<Output = Result<L2BlockRef, DevSourceError>> + Send;
+
+    /// The canonical block at `number`, or `None` when there is none (yet).
+    fn block_at(
+        &self,
+        number: u64,
+    ) -> impl Future<Output = Result<Option<L2BlockRef>, DevSourceError>> + Send;
+}
+
+impl<C: Chain> DevChain for C {
+    async fn head(&self) -> Result<L2BlockRef, DevSourceError> {
+        Ok(self.heads().await?.unsafe_head)
+    }
+
+    async fn block_at(&self, number: u64) -> Result<Option<L2BlockRef>, DevSourceError> {
+        Ok(self.block_ref_by_number(number).await?)
+    }
 }
 
 /// The dev source's status: `unsafe_l2` the local head; `safe_l2` the highest local block whose
 /// L1 origin is at or below L1's safe head (`finalized_l2` likewise with L1's finalized head);
 /// `current_l1` L1's safe head, the L1 block "derivation" reached; the L1 heads from L1.
-pub async fn dev_status<C: Chain, L: L1>(
+pub async fn dev_status<C: DevChain, L: L1>(
     chain: &C,
     l1: &L,
     genesis: L2BlockRef,
 ) -> Result<SyncStatus, DevSourceError> {
-    let heads = chain.heads().await?;
+    let tip = chain.head().await?;
     let l1_heads = l1.heads().await?;
     let head_l1 = l1_heads.head.ok_or(DevSourceError::NoL1Head)?;
     let safe_l1 = l1_heads.safe.unwrap_or_default();
     let finalized_l1 = l1_heads.finalized.unwrap_or_default();
-    let tip = heads.unsafe_head;
     let safe = highest_with_origin_at_most(chain, genesis, tip, safe_l1.number).await?;
     let finalized = highest_with_origin_at_most(chain, genesis, safe, finalized_l1.number).await?;
     let current_l1 = if safe_l1.is_unknown() { head_l1 } else { safe_l1 };
@@ -64,12 +90,12 @@ pub async fn dev_status<C: Chain, L: L1>(
 /// The highest block from `low` to `high` whose L1 origin number is at most `origin`; `low`
 /// when none above it is. L1 origins never go down along a chain, so this is a binary search
 /// (about 30 reads for a billion blocks).
-async fn highest_with_origin_at_most<C: Chain>(
+async fn highest_with_origin_at_most<C: DevChain>(
     chain: &C,
     low: L2BlockRef,
     high: L2BlockRef,
     origin: u64,
-) -> Result<L2BlockRef, ChainError> {
+) -> Result<L2BlockRef, DevSourceError> {
     if high.l1_origin.number <= origin {
         return Ok(high);
     }
@@ -77,7 +103,7 @@ async fn highest_with_origin_at_most<C: Chain>(
     // Invariant: `found` qualifies; nothing above `hi` does.
     while found.number + 1 < hi {
         let mid = found.number + (hi - found.number) / 2;
-        match chain.block_ref_by_number(mid).await? {
+        match chain.block_at(mid).await? {
             Some(b) if b.l1_origin.number <= origin => found = b,
             Some(_) => hi = mid,
             // A gap below the head (the EL still syncing): nothing above it is known yet.
@@ -98,7 +124,7 @@ pub struct DevSource<C, L> {
     tx: watch::Sender<SyncStatus>,
 }
 
-impl<C: Chain, L: L1> DevSource<C, L> {
+impl<C: DevChain, L: L1> DevSource<C, L> {
     /// A dev source over `chain` (the sequencer's) and `l1`, for the chain that starts at
     /// `genesis`.
     pub fn new(chain: C, l1: L, genesis: L2BlockRef, interval: Duration) -> Self {

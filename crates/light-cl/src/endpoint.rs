@@ -1,7 +1,10 @@
 //! The follow sources an operator names: a rollup node, an execution RPC (`el:`), or a URL whose
 //! kind is found at its first answer.
 
-use crate::source::FollowSource;
+use crate::{
+    dev_source::{DevChain, DevSourceError},
+    source::FollowSource,
+};
 use light_cl_protocol::{ChainGenesis, FollowInfo, L2BlockRef, SourceKind, SyncStatus};
 use light_cl_rpc::{
     CappedClient, CappedConfig, CappedError, L2Client, DEFAULT_L2_TIMEOUT, METHOD_NOT_FOUND,
@@ -91,6 +94,17 @@ impl FollowSource for ExecutionSource {
 
     async fn follow_info(&self) -> Result<FollowInfo, CappedError> {
         self.client.follow_info().await
+    }
+}
+
+impl DevChain for ExecutionSource {
+    async fn head(&self) -> Result<L2BlockRef, DevSourceError> {
+        let heads = self.client.head_refs(&self.genesis).await?;
+        heads.unsafe_head.ok_or(DevSourceError::NoL2Head)
+    }
+
+    async fn block_at(&self, number: u64) -> Result<Option<L2BlockRef>, DevSourceError> {
+        Ok(self.client.block_ref_by_number(number, &self.genesis).await?)
     }
 }
 
