@@ -34,7 +34,8 @@ pub enum DevSourceError {
 
 /// What the dev source reads of the sequencer's chain: its head and its blocks by number.
 /// Every [`Chain`] has it (the sequencer in the same process), and so has an
-/// [`ExecutionSource`](crate::ExecutionSource) (the sequencer's execution RPC, when it runs in another process).
+/// [`ExecutionSource`](crate::ExecutionSource) (the sequencer's execution RPC, when it runs in
+/// another process).
 pub trait DevChain: Send + Sync + 'static {
     /// The canonical head.
     fn head(&self) -> impl Future<Output = Result<L2BlockRef, DevSourceError>> + Send;

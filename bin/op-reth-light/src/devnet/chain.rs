@@ -132,19 +132,7 @@ impl DevnetChains {
             DEPOSIT_CONTRACT.to_string(),
             json!({ "balance": "0x0", "code": deposit_contract_code() }),
         );
-        let l1_genesis = json!({
-            "config": {
-                "chainId": l1_chain_id, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0,
-                "eip158Block": 0, "byzantiumBlock": 0, "constantinopleBlock": 0,
-                "petersburgBlock": 0, "istanbulBlock": 0, "berlinBlock": 0, "londonBlock": 0,
-                "mergeNetsplitBlock": 0, "terminalTotalDifficulty": 0,
-                "terminalTotalDifficultyPassed": true, "shanghaiTime": 0, "cancunTime": 0,
-                "pragueTime": 0
-            },
-            "nonce": "0x0", "timestamp": format!("{t0:#x}"), "extraData": "0x",
-            "gasLimit": "0x1c9c380", "difficulty": "0x0", "baseFeePerGas": "0x3b9aca00",
-            "mixHash": B256::ZERO, "coinbase": Address::ZERO, "alloc": l1_alloc
-        });
+        let l1_genesis = l1_genesis(l1_chain_id, t0, l1_alloc);
         let l2_alloc: serde_json::Map<String, Value> = accounts
             .iter()
             .map(|a| (a.address.to_string(), json!({ "balance": DEV_BALANCE })))
@@ -260,6 +248,24 @@ impl DevnetChains {
     pub fn l2_spec(&self) -> OpChainSpec {
         l2_spec(&self.l2_genesis)
     }
+}
+
+/// The genesis of a post-merge L1 with every Ethereum fork through Prague at genesis, starting
+/// at `t0` (Unix seconds) with the accounts of `alloc`.
+pub fn l1_genesis(chain_id: u64, t0: u64, alloc: serde_json::Map<String, Value>) -> Value {
+    json!({
+        "config": {
+            "chainId": chain_id, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0,
+            "eip158Block": 0, "byzantiumBlock": 0, "constantinopleBlock": 0,
+            "petersburgBlock": 0, "istanbulBlock": 0, "berlinBlock": 0, "londonBlock": 0,
+            "mergeNetsplitBlock": 0, "terminalTotalDifficulty": 0,
+            "terminalTotalDifficultyPassed": true, "shanghaiTime": 0, "cancunTime": 0,
+            "pragueTime": 0
+        },
+        "nonce": "0x0", "timestamp": format!("{t0:#x}"), "extraData": "0x",
+        "gasLimit": "0x1c9c380", "difficulty": "0x0", "baseFeePerGas": "0x3b9aca00",
+        "mixHash": B256::ZERO, "coinbase": Address::ZERO, "alloc": alloc
+    })
 }
 
 fn l1_spec(genesis: &Value) -> ChainSpec {

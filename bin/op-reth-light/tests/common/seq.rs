@@ -13,17 +13,11 @@ use light_cl_protocol::{
 use light_cl_tests::{forks_through_granite, rollup_config, system_config, ScriptedSource};
 use op_reth_light::{
     args::{FollowArgs, SequencerArgs},
+    devnet::L1Handle,
     RethChain,
 };
 use reth_chainspec::ChainSpec;
-use reth_db::{init_db, mdbx::DatabaseArguments};
 use reth_e2e_test_utils::{transaction::TransactionTestContext, wallet::Wallet};
-use reth_node_builder::{NodeBuilder, NodeConfig, NodeHandleFor};
-use reth_node_core::{
-    args::{DatadirArgs, DevArgs, DiscoveryArgs, NetworkArgs, RpcServerArgs},
-    dirs::MaybePlatformPath,
-};
-use reth_node_ethereum::EthereumNode;
 use reth_optimism_chainspec::OpChainSpec;
 use reth_provider::BlockNumReader;
 use reth_tasks::TaskManager;
@@ -40,51 +34,16 @@ pub const CONFS: u64 = 2;
 /// The first dev account of reth's test mnemonic; funded on L1, minted on L2 by its deposit.
 pub const DEV: Address = address!("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
 
-pub type L1Handle = NodeHandleFor<EthereumNode>;
-
 pub fn l1_genesis(t0: u64) -> Value {
-    serde_json::json!({
-        "config": {
-            "chainId": L1_CHAIN_ID, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0,
-            "eip158Block": 0, "byzantiumBlock": 0, "constantinopleBlock": 0,
-            "petersburgBlock": 0, "istanbulBlock": 0, "berlinBlock": 0, "londonBlock": 0,
-            "mergeNetsplitBlock": 0, "terminalTotalDifficulty": 0,
-            "terminalTotalDifficultyPassed": true, "shanghaiTime": 0, "cancunTime": 0,
-            "pragueTime": 0
-        },
-        "nonce": "0x0", "timestamp": format!("{t0:#x}"), "extraData": "0x",
-        "gasLimit": "0x1c9c380", "difficulty": "0x0", "baseFeePerGas": "0x3b9aca00",
-        "mixHash": B256::ZERO, "coinbase": Address::ZERO,
-        "alloc": { DEV.to_string(): { "balance": "0xd3c21bcecceda1000000" } }
-    })
+    let alloc = [(DEV.to_string(), serde_json::json!({ "balance": "0xd3c21bcecceda1000000" }))];
+    op_reth_light::devnet::chain::l1_genesis(L1_CHAIN_ID, t0, alloc.into_iter().collect())
 }
 
 /// An L1 dev node mining a block every second, RPC over HTTP on loopback.
 pub async fn start_l1(dir: &Path, genesis: &Value) -> (L1Handle, TaskManager) {
     let tasks = TaskManager::current();
-    let spec = Arc::new(ChainSpec::from_genesis(serde_json::from_value(genesis.clone()).unwrap()));
-    let config = NodeConfig::new(spec)
-        .with_dev(DevArgs {
-            dev: true,
-            block_time: Some(Duration::from_secs(1)),
-            ..Default::default()
-        })
-        .with_network(NetworkArgs {
-            discovery: DiscoveryArgs { disable_discovery: true, ..Default::default() },
-            ..Default::default()
-        })
-        .with_unused_ports()
-        .with_rpc(RpcServerArgs::default().with_unused_ports().with_http())
-        .with_datadir_args(DatadirArgs {
-            datadir: MaybePlatformPath::from(dir.to_path_buf()),
-            ..Default::default()
-        });
-    let db = Arc::new(init_db(dir.join("db"), DatabaseArguments::default()).unwrap());
-    let handle = NodeBuilder::new(config)
-        .with_database(db)
-        .with_launch_context(tasks.executor())
-        .node(EthereumNode::default())
-        .launch_with_debug_capabilities()
+    let spec = ChainSpec::from_genesis(serde_json::from_value(genesis.clone()).unwrap());
+    let handle = op_reth_light::devnet::start_l1(dir, spec, Duration::from_secs(1), None, &tasks)
         .await
         .unwrap();
     (handle, tasks)
