@@ -16,17 +16,18 @@ pub(super) struct Progress {
     sequencer: HttpClient,
     chain: ExecutionSource,
     followers: Vec<HttpClient>,
-    logged: Option<u64>,
+    logged: u64,
 }
 
 impl Progress {
-    /// Logs the blocks of `chain` (the sequencer's) above its head at the first poll.
+    /// Logs the blocks of `chain` (the sequencer's) above `logged`.
     pub(super) fn new(
         sequencer: HttpClient,
         chain: ExecutionSource,
         followers: Vec<HttpClient>,
+        logged: u64,
     ) -> Self {
-        Self { sequencer, chain, followers, logged: None }
+        Self { sequencer, chain, followers, logged }
     }
 
     /// Logs every block sealed since the last poll. A failed read is logged and retried at the
@@ -39,11 +40,7 @@ impl Progress {
 
     async fn try_poll(&mut self) -> eyre::Result<()> {
         let head = self.chain.head().await?;
-        let Some(logged) = self.logged else {
-            info!(target: "op_reth_light::devnet", number = head.number, hash = %head.hash, "L2 head at start");
-            self.logged = Some(head.number);
-            return Ok(());
-        };
+        let logged = self.logged;
         if head.number <= logged {
             return Ok(());
         }
@@ -80,7 +77,7 @@ impl Progress {
                 %followers,
                 "L2 block"
             );
-            self.logged = Some(number);
+            self.logged = number;
         }
         Ok(())
     }

@@ -11,7 +11,10 @@ use super::{
 };
 use alloy_primitives::B256;
 use jsonrpsee::{core::client::ClientT, rpc_params};
-use light_cl::{dev_source::DevSource, ExecutionSource};
+use light_cl::{
+    dev_source::{DevChain, DevSource},
+    ExecutionSource,
+};
 use light_cl_rpc::{
     serve, L1Client, L2Client, NoOutputs, OptimismRpc, DEFAULT_L1_TIMEOUT, DEFAULT_L2_TIMEOUT,
 };
@@ -208,6 +211,8 @@ async fn start(
         args_of,
     )?);
     nodes[0].ready(rollup.l2_chain_id, START_TIMEOUT).await?;
+    let start_head = seq_chain()?.head().await?;
+    info!(target: "op_reth_light::devnet", number = start_head.number, hash = %start_head.hash, "sequencer started");
     tokio::spawn(source.run(stop.clone().cancelled_owned()));
 
     let info: Value = nodes[0].client().request("admin_nodeInfo", rpc_params![]).await?;
@@ -248,7 +253,7 @@ async fn start(
         temporary: args.datadir.is_none(),
     };
     let followers = nodes.iter().skip(1).map(|n| n.client()).collect();
-    let progress = Progress::new(nodes[0].client(), seq_chain()?, followers);
+    let progress = Progress::new(nodes[0].client(), seq_chain()?, followers, start_head.number);
     Ok(Some(Started { banner, progress, _l1: l1 }))
 }
 
