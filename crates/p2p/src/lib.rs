@@ -1,0 +1,19 @@
+//! The OP Stack rollup-node P2P protocol (book: "CL gossip"), the parts that need no network:
+//!
+//! - [`topic`]: the block topics of every version, picked by the block's timestamp and the
+//!   chain's fork schedule;
+//! - [`message`]: snappy framing with size limits, the gossipsub message id, and the signed
+//!   envelope of each version (op-alloy's `OpNetworkPayloadEnvelope`);
+//! - [`validate`]: the spec's block validation, in the spec's order, giving gossipsub's
+//!   accept / ignore / reject;
+//! - [`seen`]: the bounded record of blocks seen per height.
+
+pub mod message;
+pub mod seen;
+pub mod topic;
+pub mod validate;
+
+pub use message::{decode, encode, message_id, MessageError, MAX_GOSSIP_SIZE};
+pub use seen::{Seen, MAX_BLOCKS_PER_HEIGHT};
+pub use topic::{block_topic, BlockVersion, Topic};
+pub use validate::{Reject, Validator, Verdict};
