@@ -2,7 +2,7 @@
 
 use crate::http::{Reply, RpcServer};
 use alloy_consensus::Header;
-use alloy_primitives::{B256, U256};
+use alloy_primitives::{Address, B256, U256};
 use alloy_rpc_types_eth::{Block, BlockTransactions};
 use light_cl_protocol::L1BlockRef;
 use serde_json::Value;
@@ -19,7 +19,17 @@ pub struct ScriptedL1 {
     /// The server; stop it to take L1 down.
     pub server: RpcServer,
     chain: Arc<Mutex<Vec<Header>>>,
+    storage: Arc<Mutex<Vec<Write>>>,
     head_polls: Arc<AtomicU64>,
+}
+
+/// A storage write: from block `from` on, `slot` of `address` holds `value`.
+#[derive(Debug, Clone, Copy)]
+struct Write {
+    from: u64,
+    address: Address,
+    slot: B256,
+    value: B256,
 }
 
 impl ScriptedL1 {
@@ -28,15 +38,26 @@ impl ScriptedL1 {
         let chain = Arc::new(Mutex::new(Vec::new()));
         extend(&mut chain.lock().unwrap(), len, 0);
         let (served, head_polls) = (chain.clone(), Arc::new(AtomicU64::new(0)));
-        let counted = head_polls.clone();
+        let storage = Arc::new(Mutex::new(Vec::new()));
+        let (counted, words) = (head_polls.clone(), storage.clone());
         let server = RpcServer::start(Arc::new(move |method, params| {
             if params.get(0).and_then(Value::as_str) == Some("latest") {
                 counted.fetch_add(1, Ordering::SeqCst);
             }
-            answer(&served.lock().unwrap(), method, params)
+            let chain = served.lock().unwrap();
+            if method == "eth_getStorageAt" {
+                return storage_at(&chain, &words.lock().unwrap(), params);
+            }
+            answer(&chain, method, params)
         }))
         .await;
-        Self { server, chain, head_polls }
+        Self { server, chain, storage, head_polls }
+    }
+
+    /// From block `from` on, `slot` of `address` holds `value` (`eth_getStorageAt` by block
+    /// hash; zero before any write, as for any account).
+    pub fn set_storage(&self, from: u64, address: Address, slot: B256, value: B256) {
+        self.storage.lock().unwrap().push(Write { from, address, slot, value });
     }
 
     /// Requests for the `latest` block so far: a light CL asks once per follow tick.
@@ -114,6 +135,31 @@ fn to_ref(h: &Header) -> L1BlockRef {
         parent_hash: h.parent_hash,
         timestamp: h.timestamp,
     }
+}
+
+/// `eth_getStorageAt(address, slot, {"blockHash": …})`: the last write at or below the block.
+fn storage_at(chain: &[Header], writes: &[Write], params: &Value) -> Reply {
+    let parse = |i: usize| params.get(i).and_then(Value::as_str).map(str::to_owned);
+    let (Some(address), Some(slot)) = (parse(0), parse(1)) else {
+        return Reply::Error(-32602, "invalid params".into());
+    };
+    let (Ok(address), Ok(slot)) = (address.parse::<Address>(), slot.parse::<B256>()) else {
+        return Reply::Error(-32602, "invalid params".into());
+    };
+    let hash = params.get(2).and_then(|b| b.get("blockHash")).and_then(Value::as_str);
+    let Some(number) = hash
+        .and_then(|h| h.parse::<B256>().ok())
+        .and_then(|h| chain.iter().find(|b| b.hash_slow() == h))
+        .map(|b| b.number)
+    else {
+        return Reply::Error(-32000, "header not found".into());
+    };
+    let value = writes
+        .iter()
+        .filter(|w| w.address == address && w.slot == slot && w.from <= number)
+        .max_by_key(|w| w.from)
+        .map_or(B256::ZERO, |w| w.value);
+    Reply::Result(Value::String(value.to_string()))
 }
 
 fn answer(chain: &[Header], method: &str, params: &Value) -> Reply {

@@ -6,14 +6,17 @@
 //!   envelope of each version (op-alloy's `OpNetworkPayloadEnvelope`);
 //! - [`validate`]: the spec's block validation, in the spec's order, giving gossipsub's
 //!   accept / ignore / reject;
-//! - [`seen`]: the bounded record of blocks seen per height.
+//! - [`seen`]: the bounded record of blocks seen per height;
+//! - [`signer`]: the unsafe block signer, from the chain's SystemConfig on L1 or an override.
 
 pub mod message;
 pub mod seen;
+pub mod signer;
 pub mod topic;
 pub mod validate;
 
 pub use message::{decode, encode, message_id, MessageError, MAX_GOSSIP_SIZE};
 pub use seen::{Seen, MAX_BLOCKS_PER_HEIGHT};
+pub use signer::{SignerError, SignerSource, UNSAFE_BLOCK_SIGNER_SLOT};
 pub use topic::{block_topic, BlockVersion, Topic};
 pub use validate::{Reject, Validator, Verdict};

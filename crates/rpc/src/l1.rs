@@ -1,9 +1,9 @@
-//! L1 client: block refs by number, hash and tag, headers and receipts, over the capped JSON-RPC
+//! L1 client: block refs by number, hash and tag, headers, receipts and storage words, over the capped JSON-RPC
 //! client (a timeout and a size cap on every answer, no redirects).
 
 use crate::{CappedClient, CappedConfig, ElError};
 use alloy_eips::BlockNumberOrTag;
-use alloy_primitives::B256;
+use alloy_primitives::{Address, B256};
 use alloy_rpc_types_eth::{Block, TransactionReceipt};
 use light_cl_protocol::L1BlockRef;
 use serde::de::DeserializeOwned;
@@ -109,6 +109,18 @@ impl L1Client {
             });
         }
         Ok(Some(header))
+    }
+
+    /// The storage word at `slot` of `address` in the state of the L1 block with `hash`
+    /// (`eth_getStorageAt`, the block named by hash as EIP-1898 has it).
+    pub async fn storage_at(
+        &self,
+        address: Address,
+        slot: B256,
+        hash: B256,
+    ) -> Result<B256, ElError> {
+        self.call("eth_getStorageAt", serde_json::json!([address, slot, { "blockHash": hash }]))
+            .await
     }
 
     /// All receipts of the L1 block with `hash`, in transaction order (`eth_getBlockReceipts`).
