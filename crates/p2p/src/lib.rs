@@ -1,5 +1,6 @@
 //! The OP Stack rollup-node P2P protocol (book: "CL gossip"), the parts that need no network:
 //!
+//! - [`gossip`]: the libp2p node: gossipsub on the block topics, every message validated;
 //! - [`topic`]: the block topics of every version, picked by the block's timestamp and the
 //!   chain's fork schedule;
 //! - [`message`]: snappy framing with size limits, the gossipsub message id, and the signed
@@ -9,12 +10,17 @@
 //! - [`seen`]: the bounded record of blocks seen per height;
 //! - [`signer`]: the unsafe block signer, from the chain's SystemConfig on L1 or an override.
 
+pub mod gossip;
 pub mod message;
 pub mod seen;
 pub mod signer;
 pub mod topic;
 pub mod validate;
 
+#[cfg(test)]
+mod test_blocks;
+
+pub use gossip::{spawn, GossipConfig, GossipCounts, GossipError, GossipHandle};
 pub use message::{decode, encode, message_id, MessageError, MAX_GOSSIP_SIZE};
 pub use seen::{Seen, MAX_BLOCKS_PER_HEIGHT};
 pub use signer::{SignerError, SignerSource, UNSAFE_BLOCK_SIGNER_SLOT};

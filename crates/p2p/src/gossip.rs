@@ -1,0 +1,411 @@
+//! The gossip network: libp2p over TCP (noise, yamux, identify, ping) with gossipsub on the
+//! chain's block topics, tuned as the spec says and without libp2p message signing (the
+//! block's own signature is what counts). Every message is validated before gossipsub relays
+//! it; valid blocks come out of a bounded channel, for the engine owner.
+
+use crate::{
+    message::{message_id, MAX_GOSSIP_SIZE},
+    topic::{block_topic, BlockVersion},
+    validate::{Validator, Verdict},
+};
+use alloy_primitives::Address;
+use futures::StreamExt;
+use libp2p::{
+    gossipsub::{self, IdentTopic, MessageAcceptance, MessageAuthenticity, ValidationMode},
+    identify,
+    identity::Keypair,
+    noise, ping,
+    swarm::SwarmEvent,
+    tcp, yamux, Multiaddr, PeerId, Swarm,
+};
+use light_cl_protocol::ForkTimes;
+use op_alloy_rpc_types_engine::OpExecutionData;
+use std::{
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+use tokio::sync::{mpsc, oneshot, watch};
+use tracing::{debug, warn};
+
+/// Valid blocks waiting for the engine owner; when it falls behind, newer blocks are dropped
+/// (and counted), never queued without bound.
+pub const RECEIVED_CAPACITY: usize = 64;
+
+/// The gossipsub configuration of the spec ("Heartbeat and parameters"): mesh 8 (6–12), lazy
+/// 6, heartbeat 0.5 s, fanout TTL 24 s, 12 heartbeats of history gossiping 3, message ids kept
+/// 65 s, content-addressed ids, no author or signature on messages, and every message held
+/// until the application has validated it.
+pub fn gossipsub_config() -> gossipsub::Config {
+    gossipsub::ConfigBuilder::default()
+        .mesh_n(8)
+        .mesh_n_low(6)
+        .mesh_n_high(12)
+        .gossip_lazy(6)
+        .heartbeat_interval(Duration::from_millis(500))
+        .fanout_ttl(Duration::from_secs(24))
+        .history_length(12)
+        .history_gossip(3)
+        .duplicate_cache_time(Duration::from_secs(65))
+        .max_transmit_size(MAX_GOSSIP_SIZE + 1024)
+        .validation_mode(ValidationMode::Anonymous)
+        .validate_messages()
+        .message_id_fn(|m: &gossipsub::Message| gossipsub::MessageId::from(message_id(&m.data)))
+        .build()
+        .expect("the spec's parameters are a valid gossipsub configuration")
+}
+
+pub use behaviour::{Behaviour, BehaviourEvent};
+
+mod behaviour {
+    // The derive's event enum carries no docs of its own.
+    #![allow(missing_docs)]
+    use libp2p::{gossipsub, identify, ping, swarm::NetworkBehaviour};
+
+    /// The libp2p behaviours of a rollup node.
+    #[derive(NetworkBehaviour)]
+    pub struct Behaviour {
+        /// Block gossip.
+        pub gossipsub: gossipsub::Behaviour,
+        /// Client version and protocols exchange.
+        pub identify: identify::Behaviour,
+        /// Liveness and latency.
+        pub ping: ping::Behaviour,
+    }
+}
+
+/// What a gossip node needs.
+#[derive(Debug, Clone)]
+pub struct GossipConfig {
+    /// The L2 chain id (topics and signatures).
+    pub chain_id: u64,
+    /// The chain's forks (the version of each block).
+    pub forks: ForkTimes,
+    /// The unsafe block signer trusted at start.
+    pub signer: Address,
+    /// Where to listen, e.g. `/ip4/127.0.0.1/tcp/9222`.
+    pub listen: Multiaddr,
+    /// The node's libp2p identity (secp256k1, like op-node's).
+    pub keypair: Keypair,
+}
+
+/// Why the gossip node could not start or act.
+#[derive(Debug, thiserror::Error)]
+pub enum GossipError {
+    /// Building the transport or behaviours failed.
+    #[error("building the libp2p node: {0}")]
+    Build(String),
+    /// Listening failed.
+    #[error("listening on {addr}: {reason}")]
+    Listen {
+        /// The address.
+        addr: Multiaddr,
+        /// Why.
+        reason: String,
+    },
+    /// The node has stopped.
+    #[error("the gossip node has stopped")]
+    Stopped,
+    /// Gossipsub refused to publish (no peers on the topic, a duplicate, too large).
+    #[error("publishing: {0}")]
+    Publish(String),
+}
+
+/// Counts of validation verdicts and of blocks dropped because the receiver was full.
+#[derive(Debug, Default)]
+pub struct GossipCounts {
+    /// Accepted messages.
+    pub accepted: AtomicU64,
+    /// Ignored messages (seen already).
+    pub ignored: AtomicU64,
+    /// Rejected messages.
+    pub rejected: AtomicU64,
+    /// Valid blocks dropped because the engine owner had not taken the earlier ones.
+    pub dropped: AtomicU64,
+}
+
+enum Command {
+    Publish { version: BlockVersion, data: Vec<u8>, done: oneshot::Sender<Result<(), GossipError>> },
+    Dial(Multiaddr),
+    SetSigner(Address),
+}
+
+/// A running gossip node.
+#[derive(Debug, Clone)]
+pub struct GossipHandle {
+    commands: mpsc::Sender<Command>,
+    peer_id: PeerId,
+    listening: watch::Receiver<Vec<Multiaddr>>,
+    counts: Arc<GossipCounts>,
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Command")
+    }
+}
+
+impl GossipHandle {
+    /// This node's peer id.
+    pub const fn peer_id(&self) -> PeerId {
+        self.peer_id
+    }
+
+    /// The addresses it listens on, once bound.
+    pub async fn listening(&self) -> Result<Vec<Multiaddr>, GossipError> {
+        let mut rx = self.listening.clone();
+        let addrs = rx.wait_for(|a| !a.is_empty()).await.map_err(|_| GossipError::Stopped)?;
+        Ok(addrs.clone())
+    }
+
+    /// Dials a peer.
+    pub async fn dial(&self, addr: Multiaddr) -> Result<(), GossipError> {
+        self.commands.send(Command::Dial(addr)).await.map_err(|_| GossipError::Stopped)
+    }
+
+    /// Publishes an encoded block message on its version's topic.
+    pub async fn publish(&self, version: BlockVersion, data: Vec<u8>) -> Result<(), GossipError> {
+        let (done, result) = oneshot::channel();
+        self.commands
+            .send(Command::Publish { version, data, done })
+            .await
+            .map_err(|_| GossipError::Stopped)?;
+        result.await.map_err(|_| GossipError::Stopped)?
+    }
+
+    /// Trusts `signer` from now on.
+    pub async fn set_signer(&self, signer: Address) -> Result<(), GossipError> {
+        self.commands.send(Command::SetSigner(signer)).await.map_err(|_| GossipError::Stopped)
+    }
+
+    /// The verdict counts so far.
+    pub fn counts(&self) -> &GossipCounts {
+        &self.counts
+    }
+}
+
+/// Starts a gossip node on the current tokio runtime: its handle, and the valid blocks it
+/// receives.
+pub fn spawn(
+    config: GossipConfig,
+) -> Result<(GossipHandle, mpsc::Receiver<OpExecutionData>), GossipError> {
+    let build = |e: &dyn std::fmt::Display| GossipError::Build(e.to_string());
+    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(config.keypair.clone())
+        .with_tokio()
+        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
+        .map_err(|e| build(&e))?
+        .with_behaviour(|key| {
+            let gossipsub =
+                gossipsub::Behaviour::new(MessageAuthenticity::Anonymous, gossipsub_config())?;
+            let identify =
+                identify::Behaviour::new(identify::Config::new("ipfs/0.1.0".into(), key.public()));
+            Ok(Behaviour { gossipsub, identify, ping: ping::Behaviour::default() })
+        })
+        .map_err(|e| build(&e))?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
+        .build();
+    for version in BlockVersion::ALL {
+        let topic = IdentTopic::new(block_topic(config.chain_id, version));
+        swarm.behaviour_mut().gossipsub.subscribe(&topic).map_err(|e| build(&e))?;
+    }
+    swarm
+        .listen_on(config.listen.clone())
+        .map_err(|e| GossipError::Listen { addr: config.listen.clone(), reason: e.to_string() })?;
+    let (commands, command_rx) = mpsc::channel(64);
+    let (blocks, received) = mpsc::channel(RECEIVED_CAPACITY);
+    let (listen_tx, listening) = watch::channel(Vec::new());
+    let counts = Arc::new(GossipCounts::default());
+    let handle = GossipHandle {
+        commands,
+        peer_id: *swarm.local_peer_id(),
+        listening,
+        counts: counts.clone(),
+    };
+    let node = Node {
+        swarm,
+        validator: Validator::new(config.chain_id, config.forks, config.signer),
+        chain_id: config.chain_id,
+        blocks,
+        listen_tx,
+        counts,
+    };
+    tokio::spawn(node.run(command_rx));
+    Ok((handle, received))
+}
+
+struct Node {
+    swarm: Swarm<Behaviour>,
+    validator: Validator,
+    chain_id: u64,
+    blocks: mpsc::Sender<OpExecutionData>,
+    listen_tx: watch::Sender<Vec<Multiaddr>>,
+    counts: Arc<GossipCounts>,
+}
+
+impl Node {
+    async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        loop {
+            tokio::select! {
+                event = self.swarm.select_next_some() => self.on_event(event),
+                command = commands.recv() => match command {
+                    Some(command) => self.on_command(command),
+                    // Every handle is gone: stop.
+                    None => return,
+                },
+            }
+        }
+    }
+
+    fn on_command(&mut self, command: Command) {
+        match command {
+            Command::Publish { version, data, done } => {
+                let topic = IdentTopic::new(block_topic(self.chain_id, version));
+                let result = self
+                    .swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .publish(topic, data)
+                    .map(|_| ())
+                    .map_err(|e| GossipError::Publish(e.to_string()));
+                let _ = done.send(result);
+            }
+            Command::Dial(addr) => {
+                if let Err(e) = self.swarm.dial(addr.clone()) {
+                    warn!(target: "light_cl::gossip", %addr, %e, "dial failed");
+                }
+            }
+            Command::SetSigner(signer) => self.validator.set_signer(signer),
+        }
+    }
+
+    fn on_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::NewListenAddr { address, .. } => {
+                self.listen_tx.send_modify(|a| a.push(address));
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                propagation_source,
+                message_id,
+                message,
+            })) => {
+                let now =
+                    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+                let verdict = self.validator.validate(message.topic.as_str(), &message.data, now);
+                let acceptance = match verdict {
+                    Verdict::Accept(data) => {
+                        self.counts.accepted.fetch_add(1, Ordering::Relaxed);
+                        if self.blocks.try_send(*data).is_err() {
+                            self.counts.dropped.fetch_add(1, Ordering::Relaxed);
+                            warn!(target: "light_cl::gossip", "the engine owner is behind: a gossiped block was dropped");
+                        }
+                        MessageAcceptance::Accept
+                    }
+                    Verdict::Ignore => {
+                        self.counts.ignored.fetch_add(1, Ordering::Relaxed);
+                        MessageAcceptance::Ignore
+                    }
+                    Verdict::Reject(reason) => {
+                        self.counts.rejected.fetch_add(1, Ordering::Relaxed);
+                        debug!(target: "light_cl::gossip", peer = %propagation_source, %reason, label = reason.label(), "rejected a block");
+                        MessageAcceptance::Reject
+                    }
+                };
+                self.swarm.behaviour_mut().gossipsub.report_message_validation_result(
+                    &message_id,
+                    &propagation_source,
+                    acceptance,
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{message::encode, test_blocks::*};
+    use k256::ecdsa::SigningKey;
+
+    fn now() -> u64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+    }
+
+    fn isthmus_from_genesis() -> ForkTimes {
+        let zero = Some(0);
+        ForkTimes {
+            regolith_time: zero,
+            canyon_time: zero,
+            delta_time: zero,
+            ecotone_time: zero,
+            fjord_time: zero,
+            granite_time: zero,
+            holocene_time: zero,
+            isthmus_time: zero,
+            ..Default::default()
+        }
+    }
+
+    fn node() -> (GossipHandle, mpsc::Receiver<OpExecutionData>) {
+        spawn(GossipConfig {
+            chain_id: CHAIN,
+            forks: isthmus_from_genesis(),
+            signer: signer_of(&key()),
+            listen: "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
+            keypair: Keypair::generate_secp256k1(),
+        })
+        .unwrap()
+    }
+
+    /// A V4 block message numbered `number`, signed by `key`.
+    fn message(number: u64, key: &SigningKey) -> Vec<u8> {
+        let mut b = block(BlockVersion::V4, now());
+        b.header.number = number;
+        encode(BlockVersion::V4, &envelope_of(&b, key, CHAIN)).unwrap()
+    }
+
+    /// A publishes, B validates and relays, C receives only through B.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_line_of_three_nodes_relays_valid_blocks_only() {
+        let (a, _a_rx) = node();
+        let (b, mut b_rx) = node();
+        let (c, mut c_rx) = node();
+        b.dial(a.listening().await.unwrap()[0].clone()).await.unwrap();
+        c.dial(b.listening().await.unwrap()[0].clone()).await.unwrap();
+
+        // Until the mesh has formed, a block may reach no one: publish fresh blocks until one
+        // arrives at C (relayed by B after B validated it).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        let mut number = 100;
+        let first = loop {
+            assert!(tokio::time::Instant::now() < deadline, "no block reached C");
+            number += 1;
+            let _ = a.publish(BlockVersion::V4, message(number, &key())).await;
+            if let Ok(Some(block)) =
+                tokio::time::timeout(Duration::from_millis(300), c_rx.recv()).await
+            {
+                break block;
+            }
+        };
+        assert!(first.payload.block_number() > 100);
+        while b_rx.try_recv().is_ok() {}
+        let rejected_before = b.counts().rejected.load(Ordering::Relaxed);
+
+        // A block signed by another key: B rejects it and does not relay it.
+        let other = SigningKey::from_slice(&[0x22; 32]).unwrap();
+        a.publish(BlockVersion::V4, message(500, &other)).await.unwrap();
+        a.publish(BlockVersion::V4, message(501, &key())).await.unwrap();
+        let next = tokio::time::timeout(Duration::from_secs(30), c_rx.recv()).await.unwrap();
+        assert_eq!(
+            next.unwrap().payload.block_number(),
+            501,
+            "the wrongly signed block never came"
+        );
+        let next_at_b = tokio::time::timeout(Duration::from_secs(30), b_rx.recv()).await.unwrap();
+        assert_eq!(next_at_b.unwrap().payload.block_number(), 501);
+        assert_eq!(b.counts().rejected.load(Ordering::Relaxed), rejected_before + 1);
+        assert_eq!(c.counts().rejected.load(Ordering::Relaxed), 0, "B relayed no invalid block");
+    }
+}
