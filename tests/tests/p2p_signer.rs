@@ -43,3 +43,50 @@ async fn the_signer_in_force_at_each_block_and_the_override() {
         Ok(pinned)
     );
 }
+
+/// A gossip node's signer follows the SystemConfig as L1 moves past a rotation.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_gossip_signer_follows_a_rotation_on_l1() {
+    use light_cl_p2p::{libp2p::identity::Keypair, spawn, track_signer, GossipConfig};
+    let l1 = ScriptedL1::start(3).await;
+    let (first, rotated) = (Address::repeat_byte(0xa1), Address::repeat_byte(0xb2));
+    l1.set_storage(0, SYSTEM_CONFIG, UNSAFE_BLOCK_SIGNER_SLOT, first.into_word());
+    l1.set_storage(5, SYSTEM_CONFIG, UNSAFE_BLOCK_SIGNER_SLOT, rotated.into_word());
+    let (gossip, _blocks) = spawn(GossipConfig {
+        chain_id: 10,
+        forks: Default::default(),
+        signer: Address::ZERO,
+        listen: "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
+        keypair: Keypair::generate_secp256k1(),
+    })
+    .unwrap();
+    let client = L1Client::new(l1.server.url(), DEFAULT_L1_TIMEOUT).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let tracker = tokio::spawn(track_signer(
+        SignerSource::SystemConfig(SYSTEM_CONFIG),
+        client,
+        gossip.clone(),
+        std::time::Duration::from_millis(20),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let until = |want: Address| {
+        let gossip = gossip.clone();
+        async move {
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+            while gossip.signer() != want {
+                assert!(tokio::time::Instant::now() < deadline, "signer never became {want}");
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        }
+    };
+    until(first).await;
+    // L1 reaches block 5, where the owner rotated the signer.
+    while l1.len() < 6 {
+        l1.push_after(12);
+    }
+    until(rotated).await;
+    stop.send(()).unwrap();
+    tracker.await.unwrap();
+}

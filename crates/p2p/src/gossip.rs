@@ -136,6 +136,7 @@ enum Command {
 #[derive(Debug, Clone)]
 pub struct GossipHandle {
     commands: mpsc::Sender<Command>,
+    signer: Arc<watch::Sender<Address>>,
     peer_id: PeerId,
     listening: watch::Receiver<Vec<Multiaddr>>,
     counts: Arc<GossipCounts>,
@@ -177,7 +178,14 @@ impl GossipHandle {
 
     /// Trusts `signer` from now on.
     pub async fn set_signer(&self, signer: Address) -> Result<(), GossipError> {
-        self.commands.send(Command::SetSigner(signer)).await.map_err(|_| GossipError::Stopped)
+        self.commands.send(Command::SetSigner(signer)).await.map_err(|_| GossipError::Stopped)?;
+        self.signer.send_replace(signer);
+        Ok(())
+    }
+
+    /// The unsafe block signer the node trusts.
+    pub fn signer(&self) -> Address {
+        *self.signer.borrow()
     }
 
     /// The verdict counts so far.
@@ -219,6 +227,7 @@ pub fn spawn(
     let counts = Arc::new(GossipCounts::default());
     let handle = GossipHandle {
         commands,
+        signer: Arc::new(watch::channel(config.signer).0),
         peer_id: *swarm.local_peer_id(),
         listening,
         counts: counts.clone(),

@@ -21,8 +21,10 @@ pub mod validate;
 mod test_blocks;
 
 pub use gossip::{spawn, GossipConfig, GossipCounts, GossipError, GossipHandle};
+/// The libp2p this crate is built on (identities, addresses).
+pub use libp2p;
 pub use message::{decode, encode, message_id, MessageError, MAX_GOSSIP_SIZE};
 pub use seen::{Seen, MAX_BLOCKS_PER_HEIGHT};
-pub use signer::{SignerError, SignerSource, UNSAFE_BLOCK_SIGNER_SLOT};
+pub use signer::{track_signer, SignerError, SignerSource, UNSAFE_BLOCK_SIGNER_SLOT};
 pub use topic::{block_topic, BlockVersion, Topic};
 pub use validate::{Reject, Validator, Verdict};

@@ -4,8 +4,12 @@
 //! `ConfigUpdate` of type 3 in the same transaction). `--p2p.unsafe-block-signer` overrides it
 //! for devnets; with an override, L1 is not read.
 
+use crate::gossip::GossipHandle;
+use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{b256, Address, B256};
 use light_cl_rpc::{ElError, L1Client};
+use std::{future::Future, time::Duration};
+use tracing::{info, warn};
 
 /// `keccak256("systemconfig.unsafeblocksigner")`: SystemConfig's storage slot of the signer.
 pub const UNSAFE_BLOCK_SIGNER_SLOT: B256 =
@@ -43,6 +47,50 @@ impl SignerSource {
         };
         let word = l1.storage_at(system_config, UNSAFE_BLOCK_SIGNER_SLOT, at).await?;
         signer_of_word(word, system_config)
+    }
+}
+
+/// Keeps `gossip`'s signer current until `shutdown`: every `interval`, reads the signer in force
+/// at L1's latest block and sets it when it changed. A failed read keeps the signer in force
+/// and is logged; an override is set once and never read again.
+pub async fn track_signer(
+    source: SignerSource,
+    l1: L1Client,
+    gossip: GossipHandle,
+    interval: Duration,
+    shutdown: impl Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = tick.tick() => {}
+        }
+        let latest = match l1.block_ref_by_tag(BlockNumberOrTag::Latest).await {
+            Ok(Some(head)) => head,
+            Ok(None) => continue,
+            Err(e) => {
+                warn!(target: "light_cl::gossip", %e, "cannot read L1's head for the unsafe block signer");
+                continue;
+            }
+        };
+        match source.signer_at(&l1, latest.hash).await {
+            Ok(signer) if signer != gossip.signer() => {
+                info!(target: "light_cl::gossip", %signer, l1_block = latest.number, "unsafe block signer changed");
+                if gossip.set_signer(signer).await.is_err() {
+                    return;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                warn!(target: "light_cl::gossip", %e, "keeping the unsafe block signer in force")
+            }
+        }
+        if matches!(source, SignerSource::Override(_)) {
+            return;
+        }
     }
 }
 
