@@ -9,8 +9,8 @@ use jsonrpsee::{
 };
 use light_cl::{EngineOwner, EngineOwnerHandle, FollowConfig, FollowTask, Sources, View};
 use light_cl_protocol::{
-    BlockID, ChainGenesis, FollowInfo, ForkTimes, InstanceId, L1BlockRef, L2BlockRef, RollupConfig,
-    SyncStatus, SystemConfig,
+    BlockID, ChainGenesis, FollowInfo, Fork, ForkTimes, InstanceId, L1BlockRef, L2BlockRef,
+    RollupConfig, SyncStatus, SystemConfig,
 };
 use light_cl_rpc::{
     serve, CappedClient, CappedConfig, L1Client, NoOutputs, OptimismApiClient, OptimismRpc,
@@ -300,16 +300,7 @@ pub fn system_config(scalar: B256) -> SystemConfig {
 /// Every fork through Granite active at genesis (the last fork an op-reth v1.10.2 dev chain
 /// builds with without Holocene/Jovian fields).
 pub fn forks_through_granite() -> ForkTimes {
-    let zero = Some(0);
-    ForkTimes {
-        regolith_time: zero,
-        canyon_time: zero,
-        delta_time: zero,
-        ecotone_time: zero,
-        fjord_time: zero,
-        granite_time: zero,
-        ..Default::default()
-    }
+    ForkTimes::at_genesis_through(Fork::Granite)
 }
 
 /// A rollup config for test chain 901 on L1 900 with 2 s blocks, starting at `genesis`.

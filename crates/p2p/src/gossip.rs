@@ -342,25 +342,10 @@ mod tests {
         SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
     }
 
-    fn isthmus_from_genesis() -> ForkTimes {
-        let zero = Some(0);
-        ForkTimes {
-            regolith_time: zero,
-            canyon_time: zero,
-            delta_time: zero,
-            ecotone_time: zero,
-            fjord_time: zero,
-            granite_time: zero,
-            holocene_time: zero,
-            isthmus_time: zero,
-            ..Default::default()
-        }
-    }
-
     fn node() -> (GossipHandle, mpsc::Receiver<OpExecutionData>) {
         spawn(GossipConfig {
             chain_id: CHAIN,
-            forks: isthmus_from_genesis(),
+            forks: ForkTimes::at_genesis_through(light_cl_protocol::Fork::Isthmus),
             signer: signer_of(&key()),
             listen: "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
             keypair: Keypair::generate_secp256k1(),

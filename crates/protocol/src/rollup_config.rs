@@ -147,6 +147,32 @@ impl Fork {
 }
 
 impl ForkTimes {
+    /// Every fork from Regolith through `last` active at genesis (time 0), the later ones not
+    /// scheduled.
+    pub fn at_genesis_through(last: Fork) -> Self {
+        let mut forks = Self::default();
+        for fork in Fork::ALL.into_iter().filter(|f| *f <= last) {
+            *forks.time_mut(fork) = Some(0);
+        }
+        forks
+    }
+
+    /// The activation time of `fork`, to set it.
+    pub fn time_mut(&mut self, fork: Fork) -> &mut Option<u64> {
+        match fork {
+            Fork::Regolith => &mut self.regolith_time,
+            Fork::Canyon => &mut self.canyon_time,
+            Fork::Delta => &mut self.delta_time,
+            Fork::Ecotone => &mut self.ecotone_time,
+            Fork::Fjord => &mut self.fjord_time,
+            Fork::Granite => &mut self.granite_time,
+            Fork::Holocene => &mut self.holocene_time,
+            Fork::Isthmus => &mut self.isthmus_time,
+            Fork::Jovian => &mut self.jovian_time,
+            Fork::Interop => &mut self.interop_time,
+        }
+    }
+
     /// Activation time of `fork`, if scheduled.
     pub const fn time(&self, fork: Fork) -> Option<u64> {
         match fork {
@@ -307,6 +333,15 @@ impl RollupConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forks_at_genesis_through_a_fork() {
+        let forks = ForkTimes::at_genesis_through(Fork::Granite);
+        for fork in Fork::ALL {
+            let want = (fork <= Fork::Granite).then_some(0);
+            assert_eq!(forks.time(fork), want, "{fork:?}");
+        }
+    }
     use alloy_primitives::{address, b256};
 
     /// Verbatim op-node output of a devnet with Isthmus (`eip1559Params`, `operatorFeeParams`,

@@ -6,7 +6,7 @@
 use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
 use alloy_signer_local::{coins_bip39::English, MnemonicBuilder};
 use light_cl_protocol::{
-    encode_ecotone_scalar, BlockID, ChainGenesis, EcotoneScalars, ForkTimes, RollupConfig,
+    encode_ecotone_scalar, BlockID, ChainGenesis, EcotoneScalars, Fork, ForkTimes, RollupConfig,
     SystemConfig,
 };
 use reth_chainspec::ChainSpec;
@@ -163,19 +163,7 @@ impl DevnetChains {
         });
         let l1_hash = l1_spec(&l1_genesis).genesis_hash();
         let l2_hash = l2_spec(&l2_genesis).genesis_hash();
-        let zero = Some(0);
-        let forks = ForkTimes {
-            regolith_time: zero,
-            canyon_time: zero,
-            delta_time: zero,
-            ecotone_time: zero,
-            fjord_time: zero,
-            granite_time: zero,
-            holocene_time: zero,
-            isthmus_time: zero,
-            jovian_time: zero,
-            ..Default::default()
-        };
+        let forks = ForkTimes::at_genesis_through(Fork::Jovian);
         let system_config = SystemConfig {
             batcher_addr: accounts[DEV_ACCOUNTS as usize - 1].address,
             overhead: B256::ZERO,
