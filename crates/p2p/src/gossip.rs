@@ -5,6 +5,7 @@
 
 use crate::{
     message::{message_id, MAX_GOSSIP_SIZE},
+    metrics,
     topic::{block_topic, BlockVersion},
     validate::{Validator, Verdict},
 };
@@ -294,6 +295,16 @@ impl Node {
             SwarmEvent::NewListenAddr { address, .. } => {
                 self.listen_tx.send_modify(|a| a.push(address));
             }
+            SwarmEvent::ConnectionEstablished { peer_id, endpoint, .. } => {
+                debug!(target: "light_cl::gossip", %peer_id, addr = %endpoint.get_remote_address(), "peer connected");
+                metrics::peers(self.swarm.connected_peers().count());
+            }
+            SwarmEvent::ConnectionClosed { peer_id, num_established, .. } => {
+                if num_established == 0 {
+                    debug!(target: "light_cl::gossip", %peer_id, "peer disconnected");
+                }
+                metrics::peers(self.swarm.connected_peers().count());
+            }
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                 propagation_source,
                 message_id,
@@ -302,11 +313,13 @@ impl Node {
                 let now =
                     SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
                 let verdict = self.validator.validate(message.topic.as_str(), &message.data, now);
+                metrics::message(message.topic.as_str(), &verdict);
                 let acceptance = match verdict {
                     Verdict::Accept(data) => {
                         self.counts.accepted.fetch_add(1, Ordering::Relaxed);
                         if self.blocks.try_send(*data).is_err() {
                             self.counts.dropped.fetch_add(1, Ordering::Relaxed);
+                            metrics::dropped();
                             warn!(target: "light_cl::gossip", "the engine owner is behind: a gossiped block was dropped");
                         }
                         MessageAcceptance::Accept

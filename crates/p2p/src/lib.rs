@@ -7,11 +7,15 @@
 //!   envelope of each version (op-alloy's `OpNetworkPayloadEnvelope`);
 //! - [`validate`]: the spec's block validation, in the spec's order, giving gossipsub's
 //!   accept / ignore / reject;
+//! - [`publish`]: the sequencer's key, signing and publishing sealed blocks;
+//! - [`metrics`]: peers, messages by verdict, blocks dropped;
 //! - [`seen`]: the bounded record of blocks seen per height;
 //! - [`signer`]: the unsafe block signer, from the chain's SystemConfig on L1 or an override.
 
 pub mod gossip;
 pub mod message;
+pub mod metrics;
+pub mod publish;
 pub mod seen;
 pub mod signer;
 pub mod topic;
@@ -24,6 +28,8 @@ pub use gossip::{spawn, GossipConfig, GossipCounts, GossipError, GossipHandle};
 /// The libp2p this crate is built on (identities, addresses).
 pub use libp2p;
 pub use message::{decode, encode, message_id, MessageError, MAX_GOSSIP_SIZE};
+pub use metrics::describe_metrics;
+pub use publish::{BlockPublisher, KeyError, PublishError, SequencerKey};
 pub use seen::{Seen, MAX_BLOCKS_PER_HEIGHT};
 pub use signer::{track_signer, SignerError, SignerSource, UNSAFE_BLOCK_SIGNER_SLOT};
 pub use topic::{block_topic, BlockVersion, Topic};

@@ -1,5 +1,6 @@
 //! Blocks and signed envelopes of every version, for the tests.
 
+pub(crate) use crate::publish::version_of;
 use crate::{
     message::{decode, encode},
     topic::BlockVersion,
@@ -100,15 +101,6 @@ pub(crate) fn sign(
     let (sig, recid) = key.sign_prehash_recoverable(message.as_slice()).unwrap();
     envelope.signature = Signature::from_signature_and_parity(sig, recid.is_y_odd());
     envelope
-}
-
-pub(crate) fn version_of(payload: &OpExecutionPayload) -> BlockVersion {
-    match payload {
-        OpExecutionPayload::V1(_) => BlockVersion::V1,
-        OpExecutionPayload::V2(_) => BlockVersion::V2,
-        OpExecutionPayload::V3(_) => BlockVersion::V3,
-        OpExecutionPayload::V4(_) => BlockVersion::V4,
-    }
 }
 
 /// A timestamp in the version's fork window, `offset` seconds before now for the latest.
