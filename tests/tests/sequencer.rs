@@ -28,6 +28,7 @@ fn sequencer(rig: &Rig, active: bool, publish_to: Vec<Url>) -> SequencerHandle {
     let publishers = publish_to
         .into_iter()
         .map(|url| PayloadPublisher::new(url, None, Duration::from_millis(500)).unwrap())
+        .map(|p| Box::new(p) as Box<dyn light_cl::sequencer::Publish>)
         .collect();
     let (task, handle) = Sequencer::new(SequencerDeps {
         l1,
@@ -266,7 +267,14 @@ async fn publishes_each_block_and_a_follower_takes_them() {
     let envelope = serde_json::from_value(last_post.clone()).unwrap();
     let err = own.post_unsafe_payload(envelope).await.unwrap_err().to_string();
     assert!(err.contains("sequencing"), "{err}");
+    // So are gossiped ones: its own chain tip is its own.
+    let data = light_cl_rpc::envelope_to_data(serde_json::from_value(last_post.clone()).unwrap());
+    let data = data.unwrap();
+    let err = handle.propose(data.clone()).await.unwrap_err().to_string();
+    assert!(err.contains("sequencing"), "{err}");
     handle.stop().await.unwrap();
+    let proposed = handle.propose(data).await.unwrap();
+    assert_eq!(proposed, light_cl::Proposed::Known, "stopped: proposals reach the engine owner");
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@
 //!   polls.
 //! - [`Sources`] and [`Endpoint`]: several follow sources with a quorum, rollup nodes or
 //!   execution RPCs.
+//! - [`gossip`]: blocks from CL gossip, proposed to the engine owner.
 //! - [`dev_source`]: the devnet's dev source, which does not derive.
 //! - [`View`]: the applied view, served as the node's own `optimism_syncStatus`.
 //!
@@ -20,6 +21,7 @@ pub mod dev_source;
 mod endpoint;
 mod engine;
 pub mod follow;
+pub mod gossip;
 pub mod metrics;
 mod owner;
 pub mod sequencer;
@@ -33,7 +35,7 @@ pub use metrics::describe_metrics;
 pub use owner::remind_fork_limit;
 pub use owner::{
     Applied, ApplyError, BuildError, Built, EngineOwner, EngineOwnerHandle, EngineRequest,
-    EngineStep, Labels, OwnerStopped, PushError, FORK_LIMIT_REMINDER_EVERY,
+    EngineStep, Labels, OwnerStopped, Proposed, PushError, FORK_LIMIT_REMINDER_EVERY, MAX_AHEAD,
 };
 pub use source::{FollowSource, L1Heads, NoSourceEl, SourceEl, L1};
 pub use view::View;

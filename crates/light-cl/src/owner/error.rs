@@ -90,6 +90,24 @@ pub enum PushError {
         /// Its activation time.
         time: u64,
     },
+    /// A proposed block on another branch at or below the safe head: safe never reorgs.
+    #[error("block {number} ({hash}) is on another branch at or below the safe head {safe}")]
+    BelowSafe {
+        /// The block's number.
+        number: u64,
+        /// The block's hash.
+        hash: B256,
+        /// The safe head's number.
+        safe: u64,
+    },
+    /// The block does not open with an L1 info deposit, so it has no L1 origin.
+    #[error("block {number} ({hash}) has no L1 info deposit")]
+    NoL1Info {
+        /// The block's number.
+        number: u64,
+        /// The block's hash.
+        hash: B256,
+    },
     /// The engine owner has stopped.
     #[error("the engine owner has stopped")]
     Stopped,

@@ -1,6 +1,6 @@
 //! The requests the engine owner serves and the handle that sends them.
 
-use super::{ApplyError, BuildError, PushError};
+use super::{ApplyError, BuildError, Proposed, PushError};
 use crate::{follow::Decision, Heads};
 use alloy_primitives::B256;
 use light_cl_protocol::L2BlockRef;
@@ -25,6 +25,9 @@ pub enum EngineRequest {
     /// A block pushed from outside (`admin_postUnsafePayload`): insert it and make it the head
     /// if it extends the head.
     Push(Box<OpExecutionData>, oneshot::Sender<Result<L2BlockRef, PushError>>),
+    /// A block from the network (gossip), already validated: extend the head with it, hold it
+    /// for its parent, or aim at it.
+    Propose(Box<OpExecutionData>, oneshot::Sender<Result<Proposed, PushError>>),
 }
 
 /// A block the engine owner built and made the head.
@@ -100,6 +103,14 @@ impl EngineOwnerHandle {
     pub async fn push(&self, payload: OpExecutionData) -> Result<L2BlockRef, PushError> {
         let (tx, rx) = oneshot::channel();
         let request = EngineRequest::Push(Box::new(payload), tx);
+        self.tx.send(request).await.map_err(|_| PushError::Stopped)?;
+        rx.await.map_err(|_| PushError::Stopped)?
+    }
+
+    /// Proposes a validated block from the network; see [`Proposed`].
+    pub async fn propose(&self, payload: OpExecutionData) -> Result<Proposed, PushError> {
+        let (tx, rx) = oneshot::channel();
+        let request = EngineRequest::Propose(Box::new(payload), tx);
         self.tx.send(request).await.map_err(|_| PushError::Stopped)?;
         rx.await.map_err(|_| PushError::Stopped)?
     }

@@ -7,6 +7,7 @@
 //! - [`reconcile`]: follow decisions, turned into updates;
 //! - [`build`] and [`push`]: blocks built for the sequencer, pushed from outside, or inserted from
 //!   the source's execution RPC;
+//! - [`propose`]: blocks from the network (gossip): extend, hold, or aim at;
 //! - [`limit`]: nothing at or after a fork this node cannot execute;
 //! - [`error`]: why a request was not carried out.
 
@@ -15,6 +16,7 @@ mod error;
 mod forkchoice;
 mod handle;
 mod limit;
+mod propose;
 mod push;
 mod reconcile;
 
@@ -22,6 +24,7 @@ pub use error::{ApplyError, BuildError, EngineStep, PushError};
 pub use forkchoice::Labels;
 pub use handle::{Applied, Built, EngineOwnerHandle, EngineRequest, OwnerStopped};
 pub use limit::{remind_fork_limit, FORK_LIMIT_REMINDER_EVERY};
+pub use propose::{Proposed, MAX_AHEAD};
 
 use crate::{metrics, view::View, Chain, Engine, Heads};
 use alloy_rpc_types_engine::ForkchoiceState;
@@ -50,6 +53,8 @@ pub struct EngineOwner<E, C> {
     published: Option<Heads>,
     /// The earliest fork this node cannot execute: nothing at or after it is taken.
     fork_limit: Option<UnsupportedFork>,
+    /// Proposed blocks a few ahead of the head, waiting for their parent.
+    held: propose::Held,
 }
 
 impl<E: Engine, C: Chain> EngineOwner<E, C> {
@@ -67,6 +72,7 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
             last_sent: None,
             published: None,
             fork_limit: None,
+            held: propose::Held::default(),
         };
         (owner, EngineOwnerHandle::new(tx))
     }
@@ -99,6 +105,10 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
                         warn!(target: "light_cl::engine", %e, "pushed block not taken");
                     }
                     let _ = reply.send(pushed);
+                }
+                EngineRequest::Propose(payload, reply) => {
+                    let proposed = self.propose(*payload).await;
+                    let _ = reply.send(proposed);
                 }
                 EngineRequest::Insert(blocks, reply) => {
                     let taken = self.insert(blocks).await;

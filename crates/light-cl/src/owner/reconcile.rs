@@ -50,7 +50,7 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
     }
 
     /// Decides the forkchoice state from the targets and what is canonical, and sends it.
-    async fn reconcile(&mut self) -> Result<Applied, ApplyError> {
+    pub(super) async fn reconcile(&mut self) -> Result<Applied, ApplyError> {
         let mut heads = self.chain.heads().await?;
         // Set once the engine answered SYNCING to labels under the current head (reth does so
         // to every update while it backfills): the head target must still be sent.

@@ -1,5 +1,6 @@
 //! The sequencer's handle: admin controls sent to the task, whether it builds, and its waits.
 
+use crate::Proposed;
 use alloy_primitives::B256;
 use light_cl_protocol::L2BlockRef;
 use light_cl_rpc::SequencerAdminError;
@@ -10,6 +11,7 @@ pub(super) enum Control {
     Start(B256, oneshot::Sender<Result<(), SequencerAdminError>>),
     Stop(oneshot::Sender<Result<B256, SequencerAdminError>>),
     Push(Box<OpExecutionData>, oneshot::Sender<Result<L2BlockRef, SequencerAdminError>>),
+    Propose(Box<OpExecutionData>, oneshot::Sender<Result<Proposed, SequencerAdminError>>),
 }
 
 /// Starts and stops the sequencer, and tells whether it is building.
@@ -36,6 +38,7 @@ impl std::fmt::Debug for Control {
             Self::Start(hash, _) => write!(f, "Start({hash})"),
             Self::Stop(_) => f.write_str("Stop"),
             Self::Push(p, _) => write!(f, "Push({})", p.payload.block_hash()),
+            Self::Propose(p, _) => write!(f, "Propose({})", p.payload.block_hash()),
         }
     }
 }
@@ -61,6 +64,14 @@ impl SequencerHandle {
     pub async fn push(&self, payload: OpExecutionData) -> Result<L2BlockRef, SequencerAdminError> {
         let (tx, rx) = oneshot::channel();
         self.control.send(Control::Push(Box::new(payload), tx)).await.map_err(|_| stopped())?;
+        rx.await.map_err(|_| stopped())?
+    }
+
+    /// Hands a block from the network to the engine owner as a proposal, unless this node is
+    /// sequencing (its own chain tip is its own).
+    pub async fn propose(&self, payload: OpExecutionData) -> Result<Proposed, SequencerAdminError> {
+        let (tx, rx) = oneshot::channel();
+        self.control.send(Control::Propose(Box::new(payload), tx)).await.map_err(|_| stopped())?;
         rx.await.map_err(|_| stopped())?
     }
 

@@ -9,6 +9,7 @@ mod admin;
 mod attributes;
 mod handle;
 mod origin;
+mod publish;
 mod task;
 
 pub use admin::Admin;
@@ -18,4 +19,5 @@ pub use attributes::{
 };
 pub use handle::{Idle, SequencerHandle};
 pub use origin::{L1OriginSelector, OriginError, SequencerL1, DEFAULT_SEQUENCER_CONF_DEPTH};
+pub use publish::Publish;
 pub use task::{SequenceError, Sequencer, SequencerConfig, SequencerDeps};

@@ -2,6 +2,7 @@
 //! and inserts it → the block is published (book: "Running a light-CL sequencer" and
 //! "Sequencing protocol").
 
+use super::Publish;
 use super::{
     attributes::{prepare_attributes, validate_attributes, AttributesError},
     handle::{Control, Idle, SequencerHandle},
@@ -14,7 +15,7 @@ use light_cl_protocol::{
     l1_info_of_block, BlockRefError, L1BlobSchedule, L2BlockRef, RollupConfig, SystemConfig,
     SystemConfigError,
 };
-use light_cl_rpc::{PayloadPublisher, SequencerAdminError};
+use light_cl_rpc::SequencerAdminError;
 use op_alloy_rpc_types_engine::OpExecutionData;
 use std::{
     future::Future,
@@ -23,6 +24,9 @@ use std::{
 };
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, error, info, warn};
+
+/// Why a push or a proposal is refused while sequencing.
+const ACTIVE: &str = "this node is sequencing; it does not take blocks from others";
 
 /// Settings of the sequencer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +135,7 @@ pub struct Sequencer<S, C> {
     control: mpsc::Receiver<Control>,
     active: watch::Sender<bool>,
     idle: watch::Sender<Idle>,
-    publishers: Vec<PayloadPublisher>,
+    publishers: Vec<Box<dyn Publish>>,
     /// The system config of the last block built, by hash.
     last: Option<(B256, SystemConfig)>,
     /// What the last wait was for, to log a state once rather than every retry.
@@ -156,7 +160,7 @@ pub struct SequencerDeps<S, C> {
     /// The follow task's gate ([`crate::FollowTask::ready`]).
     pub ready: watch::Receiver<bool>,
     /// Where each sealed block is published.
-    pub publishers: Vec<PayloadPublisher>,
+    pub publishers: Vec<Box<dyn Publish>>,
 }
 
 impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
@@ -378,18 +382,18 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
     async fn publish(&self, payload: &OpExecutionData) {
         let budget = Duration::from_millis(self.config.block_time.saturating_mul(500));
         let sends = self.publishers.iter().map(|p| async move {
-            let result = match tokio::time::timeout(budget, p.post(payload)).await {
-                Ok(result) => result.map_err(|e| e.to_string()),
+            let result = match tokio::time::timeout(budget, p.publish(payload)).await {
+                Ok(result) => result,
                 Err(_) => Err(format!("no answer within {budget:?} (half a block time)")),
             };
             (p, result)
         });
         for (publisher, result) in futures::future::join_all(sends).await {
             match result {
-                Ok(()) => metrics::published(true),
+                Ok(()) => metrics::published(publisher.kind(), true),
                 Err(e) => {
-                    metrics::published(false);
-                    warn!(target: "light_cl::sequencer", url = %publisher.url(), %e, number = payload.payload.block_number(), "publishing the block failed");
+                    metrics::published(publisher.kind(), false);
+                    warn!(target: "light_cl::sequencer", target_ = %publisher.target(), %e, number = payload.payload.block_number(), "publishing the block failed");
                 }
             }
         }
@@ -418,12 +422,21 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
             }
             Control::Push(payload, reply) => {
                 let result = if self.is_active() {
-                    Err(SequencerAdminError::Refused(
-                        "this node is sequencing; it does not take blocks from others".into(),
-                    ))
+                    Err(SequencerAdminError::Refused(ACTIVE.into()))
                 } else {
                     self.owner
                         .push(*payload)
+                        .await
+                        .map_err(|e| SequencerAdminError::Refused(e.to_string()))
+                };
+                let _ = reply.send(result);
+            }
+            Control::Propose(payload, reply) => {
+                let result = if self.is_active() {
+                    Err(SequencerAdminError::Refused(ACTIVE.into()))
+                } else {
+                    self.owner
+                        .propose(*payload)
                         .await
                         .map_err(|e| SequencerAdminError::Refused(e.to_string()))
                 };
