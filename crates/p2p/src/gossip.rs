@@ -90,7 +90,13 @@ pub struct GossipConfig {
     pub listen: Multiaddr,
     /// The node's libp2p identity (secp256k1, like op-node's).
     pub keypair: Keypair,
+    /// Peers to stay connected to: dialled at start and again every [`REDIAL_INTERVAL`] while
+    /// not connected. Each address ends in `/p2p/<peer id>`.
+    pub static_peers: Vec<Multiaddr>,
 }
+
+/// How often static peers that are not connected are dialled again.
+pub const REDIAL_INTERVAL: Duration = Duration::from_secs(15);
 
 /// Why the gossip node could not start or act.
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +118,9 @@ pub enum GossipError {
     /// Gossipsub refused to publish (no peers on the topic, a duplicate, too large).
     #[error("publishing: {0}")]
     Publish(String),
+    /// A static peer's address does not end in `/p2p/<peer id>`.
+    #[error("the static peer {0} has no /p2p/<peer id> at its end")]
+    StaticPeer(Multiaddr),
 }
 
 /// Counts of validation verdicts and of blocks dropped because the receiver was full.
@@ -125,6 +134,8 @@ pub struct GossipCounts {
     pub rejected: AtomicU64,
     /// Valid blocks dropped because the engine owner had not taken the earlier ones.
     pub dropped: AtomicU64,
+    /// Peers connected now.
+    pub peers: AtomicU64,
 }
 
 enum Command {
@@ -215,6 +226,14 @@ pub fn spawn(
         .map_err(|e| build(&e))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
         .build();
+    let static_peers = config
+        .static_peers
+        .iter()
+        .map(|addr| match addr.iter().last() {
+            Some(libp2p::multiaddr::Protocol::P2p(peer)) => Ok((peer, addr.clone())),
+            _ => Err(GossipError::StaticPeer(addr.clone())),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     for version in BlockVersion::ALL {
         let topic = IdentTopic::new(block_topic(config.chain_id, version));
         swarm.behaviour_mut().gossipsub.subscribe(&topic).map_err(|e| build(&e))?;
@@ -240,6 +259,7 @@ pub fn spawn(
         blocks,
         listen_tx,
         counts,
+        static_peers,
     };
     tokio::spawn(node.run(command_rx));
     Ok((handle, received))
@@ -252,13 +272,17 @@ struct Node {
     blocks: mpsc::Sender<OpExecutionData>,
     listen_tx: watch::Sender<Vec<Multiaddr>>,
     counts: Arc<GossipCounts>,
+    static_peers: Vec<(PeerId, Multiaddr)>,
 }
 
 impl Node {
     async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        let mut redial = tokio::time::interval(REDIAL_INTERVAL);
+        redial.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 event = self.swarm.select_next_some() => self.on_event(event),
+                _ = redial.tick() => self.dial_static_peers(),
                 command = commands.recv() => match command {
                     Some(command) => self.on_command(command),
                     // Every handle is gone: stop.
@@ -266,6 +290,25 @@ impl Node {
                 },
             }
         }
+    }
+
+    /// Dials every static peer that is not connected (the first tick: all of them).
+    fn dial_static_peers(&mut self) {
+        for (peer, addr) in &self.static_peers {
+            if self.swarm.is_connected(peer) {
+                continue;
+            }
+            debug!(target: "light_cl::gossip", %addr, "dialling a static peer");
+            if let Err(e) = self.swarm.dial(addr.clone()) {
+                debug!(target: "light_cl::gossip", %addr, %e, "cannot dial a static peer");
+            }
+        }
+    }
+
+    fn peers_changed(&self) {
+        let peers = self.swarm.connected_peers().count();
+        self.counts.peers.store(peers as u64, Ordering::Relaxed);
+        metrics::peers(peers);
     }
 
     fn on_command(&mut self, command: Command) {
@@ -297,13 +340,13 @@ impl Node {
             }
             SwarmEvent::ConnectionEstablished { peer_id, endpoint, .. } => {
                 debug!(target: "light_cl::gossip", %peer_id, addr = %endpoint.get_remote_address(), "peer connected");
-                metrics::peers(self.swarm.connected_peers().count());
+                self.peers_changed();
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established, .. } => {
                 if num_established == 0 {
                     debug!(target: "light_cl::gossip", %peer_id, "peer disconnected");
                 }
-                metrics::peers(self.swarm.connected_peers().count());
+                self.peers_changed();
             }
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                 propagation_source,
@@ -362,6 +405,7 @@ mod tests {
             signer: signer_of(&key()),
             listen: "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
             keypair: Keypair::generate_secp256k1(),
+            static_peers: Vec::new(),
         })
         .unwrap()
     }
@@ -414,5 +458,30 @@ mod tests {
         assert_eq!(next_at_b.unwrap().payload.block_number(), 501);
         assert_eq!(b.counts().rejected.load(Ordering::Relaxed), rejected_before + 1);
         assert_eq!(c.counts().rejected.load(Ordering::Relaxed), 0, "B relayed no invalid block");
+    }
+
+    /// A static peer is dialled without being asked; an address without a peer id is refused.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn static_peers_are_dialled_and_need_a_peer_id() {
+        let (a, _a_rx) = node();
+        let addr = a.listening().await.unwrap()[0].clone();
+        let config = |static_peers| GossipConfig {
+            chain_id: CHAIN,
+            forks: ForkTimes::default(),
+            signer: signer_of(&key()),
+            listen: "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
+            keypair: Keypair::generate_secp256k1(),
+            static_peers,
+        };
+        let err = spawn(config(vec![addr.clone()])).unwrap_err();
+        assert!(matches!(err, GossipError::StaticPeer(_)), "{err}");
+        let with_id = addr.with(libp2p::multiaddr::Protocol::P2p(a.peer_id()));
+        let (b, _b_rx) = spawn(config(vec![with_id])).unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        let peers = |n: &GossipHandle| n.counts().peers.load(Ordering::Relaxed);
+        while peers(&a) == 0 || peers(&b) == 0 {
+            assert!(tokio::time::Instant::now() < deadline, "B never connected to A");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 }

@@ -7,12 +7,14 @@
 //!   envelope of each version (op-alloy's `OpNetworkPayloadEnvelope`);
 //! - [`validate`]: the spec's block validation, in the spec's order, giving gossipsub's
 //!   accept / ignore / reject;
+//! - [`identity`]: the node key, kept in a file;
 //! - [`publish`]: the sequencer's key, signing and publishing sealed blocks;
 //! - [`metrics`]: peers, messages by verdict, blocks dropped;
 //! - [`seen`]: the bounded record of blocks seen per height;
 //! - [`signer`]: the unsafe block signer, from the chain's SystemConfig on L1 or an override.
 
 pub mod gossip;
+pub mod identity;
 pub mod message;
 pub mod metrics;
 pub mod publish;
@@ -24,7 +26,8 @@ pub mod validate;
 #[cfg(test)]
 mod test_blocks;
 
-pub use gossip::{spawn, GossipConfig, GossipCounts, GossipError, GossipHandle};
+pub use gossip::{spawn, GossipConfig, GossipCounts, GossipError, GossipHandle, REDIAL_INTERVAL};
+pub use identity::{load_or_create, IdentityError};
 /// The libp2p this crate is built on (identities, addresses).
 pub use libp2p;
 pub use message::{decode, encode, message_id, MessageError, MAX_GOSSIP_SIZE};
