@@ -1,5 +1,6 @@
 //! Command-line arguments of the light CL, beside op-reth's `RollupArgs`.
 
+use crate::p2p::P2pArgs;
 use light_cl::SourceSpec;
 use reth_optimism_node::args::RollupArgs;
 use std::{path::PathBuf, time::Duration};
@@ -75,6 +76,9 @@ pub struct FollowArgs {
     /// Sequencing.
     #[command(flatten)]
     pub sequencer: SequencerArgs,
+    /// CL gossip.
+    #[command(flatten)]
+    pub p2p: P2pArgs,
 }
 
 /// Sequencing with the light CL: building, sealing and publishing blocks in-process.
@@ -243,6 +247,7 @@ impl Default for FollowArgs {
             follow_safe_only: false,
             follow_source_el: None,
             sequencer: SequencerArgs::default(),
+            p2p: P2pArgs::default(),
         }
     }
 }

@@ -7,6 +7,7 @@
 //!   `ConsensusEngineHandle` and provider;
 //! - [`RethOutputs`]: `optimism_outputAtBlock` from the node's state;
 //! - [`PeerHeaders`]: headers from devp2p peers, for the follow task's finalized-ancestry check;
+//! - [`p2p`]: the `--p2p.*` flags and the CL gossip node;
 //! - [`devnet`]: the chains of `op-reth-light devnet`;
 //! - `sources`: the follow sources the arguments name, and this node's instance id;
 //! - [`LightCl`]: the wiring, used by the binary and by the e2e tests alike.
@@ -18,6 +19,7 @@ pub mod devnet;
 mod engine;
 mod node;
 mod output;
+pub mod p2p;
 mod peers;
 mod sources;
 

@@ -7,6 +7,7 @@ use crate::{
     config,
     engine::RethEngine,
     output::RethOutputs,
+    p2p::P2pSetup,
     peers::PeerHeaders,
     sources::{self, SourceSet},
 };
@@ -16,8 +17,9 @@ use eyre::WrapErr;
 use futures::StreamExt;
 use light_cl::{
     follow::FollowExit,
+    gossip::ProposalTarget,
     remind_fork_limit,
-    sequencer::{Admin, Sequencer, SequencerConfig, SequencerDeps},
+    sequencer::{Admin, Publish, Sequencer, SequencerConfig, SequencerDeps},
     Chain, Endpoint, EngineOwner, FollowConfig, FollowTask, OwnerStopped, View,
     FORK_LIMIT_REMINDER_EVERY,
 };
@@ -83,6 +85,7 @@ pub struct LightCl<O> {
     follow_unsafe: bool,
     source_el: Option<L2Client>,
     sequencer: Option<SequencerSetup>,
+    p2p: Option<P2pSetup>,
     rpc: Late<OptimismRpc<O>>,
     admin: Late<AdminRpc<Admin>>,
     admin_on_http: bool,
@@ -92,7 +95,7 @@ pub struct LightCl<O> {
 #[derive(Debug)]
 struct SequencerSetup {
     config: SequencerConfig,
-    publishers: Vec<PayloadPublisher>,
+    publishers: Vec<Box<dyn Publish>>,
     l1_chain_config: Option<PathBuf>,
     /// Read before launch when the rollup config is known then.
     blob_schedule: Option<L1BlobSchedule>,
@@ -112,7 +115,10 @@ impl SequencerSetup {
         let publishers = args
             .publish_to
             .iter()
-            .map(|url| PayloadPublisher::new(url.clone(), jwt, PUBLISH_TIMEOUT))
+            .map(|url| {
+                PayloadPublisher::new(url.clone(), jwt, PUBLISH_TIMEOUT)
+                    .map(|p| Box::new(p) as Box<dyn Publish>)
+            })
             .collect::<Result<_, _>>()
             .wrap_err("--rollup.publish-to")?;
         let config = SequencerConfig {
@@ -189,6 +195,7 @@ impl<O> LightCl<O> {
                 .transpose()
                 .wrap_err("--rollup.follow-source-el")?,
             sequencer,
+            p2p: P2pSetup::from_args(&args.p2p, args.sequencer.sequencing, args.l1_rpc.is_some())?,
             rpc: Late::default(),
             admin: Late::default(),
             admin_on_http: args.sequencer.admin_on_http,
@@ -278,6 +285,7 @@ where
         <N::Network as BlockDownloaderProvider>::Client: HeadersClient<Header = Header>,
     {
         light_cl::describe_metrics();
+        light_cl_p2p::describe_metrics();
         let spec = node.chain_spec();
         if let Some(config) = &self.config {
             config::check_against_chain_spec(config, &spec)?;
@@ -422,8 +430,21 @@ where
             OptimismRpc::new(view.subscribe(), config.clone(), VERSION, outputs)
                 .with_follow_info(follow.follow_info()),
         );
+        // The gossip node needs the chain's signer first (from L1, retried while L1 is down).
+        let mut gossip = match self.p2p {
+            Some(p2p) => match p2p.start(&config, self.l1.clone(), &datadir, &stop).await? {
+                Some(gossip) => Some(gossip),
+                None => return Ok(()),
+            },
+            None => None,
+        };
         let (sequencer, sequencer_handle) = match (self.sequencer, blob_schedule, self.l1) {
             (Some(seq), Some(blob_schedule), Some(l1)) => {
+                let mut publishers = seq.publishers;
+                // Gossip first: it reaches every node, the RPC targets only themselves.
+                if let Some(publisher) = gossip.as_mut().and_then(|g| g.take_publisher()) {
+                    publishers.insert(0, publisher);
+                }
                 let (task, seq_handle) = Sequencer::new(SequencerDeps {
                     l1,
                     chain,
@@ -432,13 +453,24 @@ where
                     blob_schedule,
                     settings: seq.config,
                     ready: follow.ready(),
-                    publishers: seq.publishers,
+                    publishers,
                 });
                 (Some(task), Some(seq_handle))
             }
             _ => (None, None),
         };
+        // An active sequencer refuses gossip for its own chain tip; a follower takes it all.
+        let target = match &sequencer_handle {
+            Some(seq) => ProposalTarget::Sequencer(seq.clone()),
+            None => ProposalTarget::Owner(handle.clone()),
+        };
         self.admin.set(AdminRpc::new(Admin::new(sequencer_handle, handle)));
+        let gossip = async {
+            match gossip {
+                Some(gossip) => gossip.run(target, stop.clone()).await,
+                None => std::future::pending().await,
+            }
+        };
         let sequencer = async {
             match sequencer {
                 Some(task) => task.run(stop.cancelled()).await,
@@ -465,6 +497,7 @@ where
             },
             () = sequencer => "the sequencer stopped".to_owned(),
             () = reminder => "the fork limit reminder stopped".to_owned(),
+            () = gossip => "the gossip node stopped".to_owned(),
         };
         if stop.is_cancelled() {
             return Ok(());

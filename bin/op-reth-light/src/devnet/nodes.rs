@@ -88,11 +88,12 @@ pub(super) fn node_args(
             push("--trusted-peers", enode);
         }
     }
-    let mut args: Vec<OsString> = ["node", "--http", "--disable-discovery", "--ipcdisable"]
-        .into_iter()
-        .map(OsString::from)
-        .chain(args)
-        .collect();
+    let mut args: Vec<OsString> =
+        ["node", "--http", "--disable-discovery", "--ipcdisable", "--p2p.disable"]
+            .into_iter()
+            .map(OsString::from)
+            .chain(args)
+            .collect();
     if matches!(role, Role::Sequencer { .. }) {
         args.push("--rollup.sequencing".into());
     }

@@ -22,7 +22,9 @@ use light_cl_tests::{
     forks_through_granite, next_block_attributes, rollup_config, source_status, ScriptedL1,
     ScriptedSource,
 };
-use op_reth_light::{args::FollowArgs, with_light_cl, LightCl, RethChain, RethEngine};
+use op_reth_light::{
+    args::FollowArgs, p2p::P2pArgs, with_light_cl, LightCl, RethChain, RethEngine,
+};
 use reth_db::{init_db, mdbx::DatabaseArguments};
 use reth_network_api::{Peers, PeersInfo};
 use reth_node_builder::{NodeBuilder, NodeConfig, NodeHandleFor};
@@ -134,6 +136,8 @@ impl World {
             l1_rpc: Some(self.l1.server.url()),
             follow_interval: Some(Duration::from_millis(200)),
             rollup_config: Some(self.rollup_path.clone()),
+            // CL gossip has its own tests (tests/gossip.rs).
+            p2p: P2pArgs::disabled(),
             ..Default::default()
         }
     }

@@ -14,6 +14,7 @@ use light_cl_tests::{forks_through_granite, rollup_config, system_config, Script
 use op_reth_light::{
     args::{FollowArgs, SequencerArgs},
     devnet::L1Handle,
+    p2p::P2pArgs,
     RethChain,
 };
 use reth_chainspec::ChainSpec;
@@ -247,6 +248,8 @@ impl SeqWorld {
             follow_interval: Some(Duration::from_millis(200)),
             rollup_config: Some(self.rollup_path.clone()),
             sequencer,
+            // CL gossip has its own tests (tests/gossip.rs).
+            p2p: P2pArgs::disabled(),
             ..Default::default()
         }
     }
