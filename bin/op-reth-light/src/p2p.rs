@@ -3,7 +3,6 @@
 //! (through the sequencer on a sequencing node); a sequencer with a key publishes every sealed
 //! block. The book's "CL gossip" chapter documents all of it.
 
-use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::Address;
 use eyre::WrapErr;
 use futures::future::BoxFuture;
@@ -143,7 +142,7 @@ impl P2pSetup {
             return Ok(None);
         }
         if let Some(addr) =
-            args.static_peers.iter().find(|a| !matches!(a.iter().last(), Some(Protocol::P2p(_))))
+            args.static_peers.iter().find(|a| light_cl_p2p::static_peer_id(a).is_none())
         {
             return Err(P2pArgsError::StaticPeer(addr.to_string()).into());
         }
@@ -217,17 +216,9 @@ async fn first_signer(source: SignerSource, l1: Option<&L1Client>) -> eyre::Resu
         (SignerSource::SystemConfig(_), None) => return Err(P2pArgsError::NoSigner.into()),
     };
     loop {
-        let head = match l1.block_ref_by_tag(BlockNumberOrTag::Latest).await {
-            Ok(Some(head)) => head,
+        match source.signer_at_head(l1).await {
+            Ok(Some((signer, _))) => return Ok(signer),
             Ok(None) => eyre::bail!("L1 has no latest block"),
-            Err(e) => {
-                warn!(target: "light_cl::gossip", %e, "cannot read L1's head for the unsafe block signer; retrying");
-                tokio::time::sleep(SIGNER_RETRY).await;
-                continue;
-            }
-        };
-        match source.signer_at(l1, head.hash).await {
-            Ok(signer) => return Ok(signer),
             Err(SignerError::L1(e)) => {
                 warn!(target: "light_cl::gossip", %e, "cannot read the unsafe block signer from L1; retrying");
                 tokio::time::sleep(SIGNER_RETRY).await;

@@ -95,6 +95,14 @@ pub struct GossipConfig {
     pub static_peers: Vec<Multiaddr>,
 }
 
+/// The peer id a static peer's address ends in (`/p2p/<peer id>`), if it does.
+pub fn static_peer_id(addr: &Multiaddr) -> Option<PeerId> {
+    match addr.iter().last() {
+        Some(libp2p::multiaddr::Protocol::P2p(peer)) => Some(peer),
+        _ => None,
+    }
+}
+
 /// How often static peers that are not connected are dialled again.
 pub const REDIAL_INTERVAL: Duration = Duration::from_secs(15);
 
@@ -229,9 +237,9 @@ pub fn spawn(
     let static_peers = config
         .static_peers
         .iter()
-        .map(|addr| match addr.iter().last() {
-            Some(libp2p::multiaddr::Protocol::P2p(peer)) => Ok((peer, addr.clone())),
-            _ => Err(GossipError::StaticPeer(addr.clone())),
+        .map(|addr| match static_peer_id(addr) {
+            Some(peer) => Ok((peer, addr.clone())),
+            None => Err(GossipError::StaticPeer(addr.clone())),
         })
         .collect::<Result<Vec<_>, _>>()?;
     for version in BlockVersion::ALL {

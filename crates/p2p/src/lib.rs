@@ -26,7 +26,9 @@ pub mod validate;
 #[cfg(test)]
 mod test_blocks;
 
-pub use gossip::{spawn, GossipConfig, GossipCounts, GossipError, GossipHandle, REDIAL_INTERVAL};
+pub use gossip::{
+    spawn, static_peer_id, GossipConfig, GossipCounts, GossipError, GossipHandle, REDIAL_INTERVAL,
+};
 pub use identity::{load_or_create, IdentityError};
 /// The libp2p this crate is built on (identities, addresses).
 pub use libp2p;

@@ -48,6 +48,18 @@ impl SignerSource {
         let word = l1.storage_at(system_config, UNSAFE_BLOCK_SIGNER_SLOT, at).await?;
         signer_of_word(word, system_config)
     }
+
+    /// The signer in force at L1's latest block, with that block's number; `None` when L1 has
+    /// no latest block.
+    pub async fn signer_at_head(
+        &self,
+        l1: &L1Client,
+    ) -> Result<Option<(Address, u64)>, SignerError> {
+        let Some(head) = l1.block_ref_by_tag(BlockNumberOrTag::Latest).await? else {
+            return Ok(None);
+        };
+        Ok(Some((self.signer_at(l1, head.hash).await?, head.number)))
+    }
 }
 
 /// Keeps `gossip`'s signer current until `shutdown`: every `interval`, reads the signer in force
@@ -68,17 +80,9 @@ pub async fn track_signer(
             _ = &mut shutdown => return,
             _ = tick.tick() => {}
         }
-        let latest = match l1.block_ref_by_tag(BlockNumberOrTag::Latest).await {
-            Ok(Some(head)) => head,
-            Ok(None) => continue,
-            Err(e) => {
-                warn!(target: "light_cl::gossip", %e, "cannot read L1's head for the unsafe block signer");
-                continue;
-            }
-        };
-        match source.signer_at(&l1, latest.hash).await {
-            Ok(signer) if signer != gossip.signer() => {
-                info!(target: "light_cl::gossip", %signer, l1_block = latest.number, "unsafe block signer changed");
+        match source.signer_at_head(&l1).await {
+            Ok(Some((signer, l1_block))) if signer != gossip.signer() => {
+                info!(target: "light_cl::gossip", %signer, l1_block, "unsafe block signer changed");
                 if gossip.set_signer(signer).await.is_err() {
                     return;
                 }
