@@ -42,19 +42,14 @@ fn addr(port: u16, peer: PeerId) -> Multiaddr {
 
 /// Rejected gossip messages, every version and reason, in the process's recorder.
 fn rejected() -> u64 {
-    let rendered = reth_node_metrics::recorder::install_prometheus_recorder().handle().render();
-    rendered
-        .lines()
-        .filter(|l| l.starts_with("reth_light_cl_p2p_messages_total{"))
-        .filter(|l| l.contains("verdict=\"rejected\""))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum::<f64>() as u64
+    let all = common::series("light_cl_p2p_messages_total");
+    all.iter().filter(|(l, _)| l.contains("verdict=\"rejected\"")).map(|(_, v)| v).sum::<f64>()
+        as u64
 }
 
 /// The last value any node set on the connected-peers gauge.
 fn peers_gauge() -> Option<f64> {
-    let rendered = reth_node_metrics::recorder::install_prometheus_recorder().handle().render();
-    rendered.lines().find_map(|l| l.strip_prefix("reth_light_cl_p2p_peers ")?.trim().parse().ok())
+    common::series("light_cl_p2p_peers").first().map(|(_, v)| *v)
 }
 
 /// A sequencer A that gossips and followers that get its blocks only by gossip, on a reth dev

@@ -319,12 +319,25 @@ pub fn counter(name: &str, labels: &str) -> u64 {
 
 /// The value of gauge or counter `name` with `labels` in reth's recorder (see [`counter`]).
 pub fn counter_value(name: &str, labels: &str) -> f64 {
+    series(name).into_iter().find(|(l, _)| l == labels).map_or(0.0, |(_, v)| v)
+}
+
+/// Every series of metric `name` in reth's recorder (see [`counter`]): its labels as rendered
+/// (empty for a metric without labels) and its value.
+pub fn series(name: &str) -> Vec<(String, f64)> {
     let rendered = reth_node_metrics::recorder::install_prometheus_recorder().handle().render();
-    let series = format!("reth_{name}{{{labels}}} ");
+    let prefix = format!("reth_{name}");
     rendered
         .lines()
-        .find_map(|line| line.strip_prefix(&series))
-        .map_or(0.0, |v| v.trim().parse::<f64>().expect("a metric value"))
+        .filter_map(|line| {
+            let rest = line.strip_prefix(&prefix)?;
+            let (labels, value) = match rest.strip_prefix('{') {
+                Some(labelled) => labelled.split_once("} ")?,
+                None => ("", rest.strip_prefix(' ')?),
+            };
+            Some((labels.to_owned(), value.trim().parse::<f64>().expect("a metric value")))
+        })
+        .collect()
 }
 
 /// Waits until counter `name{labels}` is above `after`.
