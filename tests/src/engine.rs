@@ -26,6 +26,7 @@ use std::{
     collections::{HashMap, HashSet},
     ops::RangeInclusive,
     sync::{Arc, Mutex},
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 /// A way the engine answers forkchoice updates instead of its normal answer.
@@ -57,6 +58,22 @@ struct State {
     built: HashMap<PayloadId, OpExecutionData>,
     headers: HashMap<B256, (alloy_consensus::Header, Option<OpTxEnvelope>)>,
     attributes: Vec<OpPayloadAttributes>,
+    timeline: Vec<(PayloadId, BuildTimes)>,
+}
+
+/// When a payload build was started (forkchoice update with attributes) and resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuildTimes {
+    /// The block's timestamp.
+    pub timestamp: u64,
+    /// Wall clock (since the Unix epoch) at the forkchoice update with attributes.
+    pub started: Duration,
+    /// Wall clock when its payload was asked for, if it was.
+    pub resolved: Option<Duration>,
+}
+
+fn unix_now() -> Duration {
+    SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970")
 }
 
 /// The in-memory engine and chain; clones share state.
@@ -138,6 +155,11 @@ impl MemEngine {
         self.state.lock().unwrap().attributes.clone()
     }
 
+    /// Every payload build started, in order, with when it started and was resolved.
+    pub fn build_times(&self) -> Vec<BuildTimes> {
+        self.state.lock().unwrap().timeline.iter().map(|(_, t)| *t).collect()
+    }
+
     /// Every forkchoice state received, in order.
     pub fn updates(&self) -> Vec<ForkchoiceState> {
         self.state.lock().unwrap().updates.clone()
@@ -211,6 +233,7 @@ impl State {
             blob_gas_used: ecotone.then_some(0),
             excess_blob_gas: ecotone.then_some(0),
             base_fee_per_gas: Some(1),
+            transactions_root: alloy_consensus::proofs::calculate_transaction_root(&txs),
             ..Default::default()
         };
         let block = alloy_consensus::Block {
@@ -218,8 +241,10 @@ impl State {
             body: alloy_consensus::BlockBody { transactions: txs, ommers: vec![], withdrawals },
         };
         let hash = block.header.hash_slow();
-        let id = PayloadId::new((self.built.len() as u64 + 1).to_be_bytes());
+        let id = PayloadId::new((self.timeline.len() as u64 + 1).to_be_bytes());
         self.built.insert(id, OpExecutionData::from_block_unchecked(hash, &block));
+        let times = BuildTimes { timestamp: a.timestamp, started: unix_now(), resolved: None };
+        self.timeline.push((id, times));
         Ok(ForkchoiceUpdated::from_status(PayloadStatusEnum::Valid).with_payload_id(id))
     }
 }
@@ -288,12 +313,11 @@ impl Engine for MemEngine {
     }
 
     async fn get_payload(&self, id: PayloadId) -> Result<OpExecutionData, EngineError> {
-        self.state
-            .lock()
-            .unwrap()
-            .built
-            .remove(&id)
-            .ok_or_else(|| EngineError::Internal(format!("no payload {id}")))
+        let mut s = self.state.lock().unwrap();
+        if let Some((_, times)) = s.timeline.iter_mut().find(|(i, _)| *i == id) {
+            times.resolved = Some(unix_now());
+        }
+        s.built.remove(&id).ok_or_else(|| EngineError::Internal(format!("no payload {id}")))
     }
 
     async fn new_payload(&self, payload: OpExecutionData) -> Result<PayloadStatus, EngineError> {

@@ -41,7 +41,35 @@ pub struct RpcServer {
     addr: SocketAddr,
     handler: Handler,
     headers: Arc<Mutex<HeaderMap>>,
+    connections: Arc<Mutex<Connections>>,
     task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Connections open now and the most ever open at once.
+#[derive(Debug, Default, Clone, Copy)]
+struct Connections {
+    open: usize,
+    max_open: usize,
+}
+
+/// Counts a connection open until dropped (also when its task is aborted).
+struct Open(Arc<Mutex<Connections>>);
+
+impl Open {
+    fn new(connections: Arc<Mutex<Connections>>) -> Self {
+        {
+            let mut c = connections.lock().unwrap();
+            c.open += 1;
+            c.max_open = c.max_open.max(c.open);
+        }
+        Self(connections)
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.lock().unwrap().open -= 1;
+    }
 }
 
 impl RpcServer {
@@ -50,8 +78,20 @@ impl RpcServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let headers = Arc::new(Mutex::new(HeaderMap::new()));
-        let task = Some(tokio::spawn(serve(listener, handler.clone(), headers.clone())));
-        Self { addr, handler, headers, task }
+        let connections = Arc::new(Mutex::new(Connections::default()));
+        let task = Some(tokio::spawn(serve(
+            listener,
+            handler.clone(),
+            headers.clone(),
+            connections.clone(),
+        )));
+        Self { addr, handler, headers, connections, task }
+    }
+
+    /// The most connections that were ever open at once (a client that never has more than
+    /// one request in flight, and drops the connection of one it gave up on, keeps this at 1).
+    pub fn max_open_connections(&self) -> usize {
+        self.connections.lock().unwrap().max_open
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -71,7 +111,12 @@ impl RpcServer {
     pub async fn restart(&mut self) {
         self.stop().await;
         let listener = TcpListener::bind(self.addr).await.expect("rebind loopback port");
-        self.task = Some(tokio::spawn(serve(listener, self.handler.clone(), self.headers.clone())));
+        self.task = Some(tokio::spawn(serve(
+            listener,
+            self.handler.clone(),
+            self.headers.clone(),
+            self.connections.clone(),
+        )));
     }
 
     /// The headers of the last request received.
@@ -88,14 +133,21 @@ impl Drop for RpcServer {
     }
 }
 
-async fn serve(listener: TcpListener, handler: Handler, headers: Arc<Mutex<HeaderMap>>) {
+async fn serve(
+    listener: TcpListener,
+    handler: Handler,
+    headers: Arc<Mutex<HeaderMap>>,
+    counted: Arc<Mutex<Connections>>,
+) {
     // Dropping the set (when this task is aborted) aborts every connection.
     let mut connections = JoinSet::new();
     loop {
         let Ok((stream, _)) = listener.accept().await else { continue };
         let handler = handler.clone();
         let headers = headers.clone();
+        let open = Open::new(counted.clone());
         connections.spawn(async move {
+            let _open = open;
             let service = service_fn(move |req: Request<Incoming>| {
                 *headers.lock().unwrap() = req.headers().clone();
                 answer(req, handler.clone())

@@ -14,6 +14,9 @@ use std::sync::{
 /// L1 seconds per block.
 pub const L1_BLOCK_TIME: u64 = 12;
 
+/// The timestamp of L1 block 0 unless a test chooses one (November 2023).
+pub const L1_GENESIS_TIME: u64 = 1_700_000_000;
+
 /// A scripted L1 with `latest`, `safe` (latest − 4) and `finalized` (latest − 8).
 pub struct ScriptedL1 {
     /// The server; stop it to take L1 down.
@@ -33,10 +36,15 @@ struct Write {
 }
 
 impl ScriptedL1 {
-    /// An L1 chain of `len` blocks (numbers `0..len`).
+    /// An L1 chain of `len` blocks (numbers `0..len`) from [`L1_GENESIS_TIME`].
     pub async fn start(len: u64) -> Self {
+        Self::start_at(len, L1_GENESIS_TIME).await
+    }
+
+    /// An L1 chain of `len` blocks whose block 0 has timestamp `genesis_time`.
+    pub async fn start_at(len: u64, genesis_time: u64) -> Self {
         let chain = Arc::new(Mutex::new(Vec::new()));
-        extend(&mut chain.lock().unwrap(), len, 0);
+        extend(&mut chain.lock().unwrap(), len, 0, genesis_time);
         let (served, head_polls) = (chain.clone(), Arc::new(AtomicU64::new(0)));
         let storage = Arc::new(Mutex::new(Vec::new()));
         let (counted, words) = (head_polls.clone(), storage.clone());
@@ -107,19 +115,20 @@ impl ScriptedL1 {
     pub fn reorg_from(&self, number: u64) {
         let mut chain = self.chain.lock().unwrap();
         let len = chain.len() as u64;
+        let genesis_time = chain[0].timestamp;
         chain.truncate(number as usize);
-        extend(&mut chain, len - number, 1);
+        extend(&mut chain, len - number, 1, genesis_time);
     }
 }
 
-fn extend(chain: &mut Vec<Header>, count: u64, salt: u64) {
+fn extend(chain: &mut Vec<Header>, count: u64, salt: u64, genesis_time: u64) {
     for _ in 0..count {
         let number = chain.len() as u64;
         let parent_hash = chain.last().map_or(B256::ZERO, |h| h.hash_slow());
         chain.push(Header {
             number,
             parent_hash,
-            timestamp: 1_700_000_000 + L1_BLOCK_TIME * number,
+            timestamp: genesis_time + L1_BLOCK_TIME * number,
             gas_limit: 30_000_000,
             base_fee_per_gas: Some(1_000_000_000),
             extra_data: salt.to_be_bytes().to_vec().into(),

@@ -7,12 +7,13 @@ pub mod engine;
 pub mod http;
 pub mod l1;
 pub mod rig;
+pub mod sequencing;
 pub mod source;
 
 pub use attributes::{next_block_attributes, next_block_attributes_for};
-pub use engine::{Fault, MemEngine};
+pub use engine::{BuildTimes, Fault, MemEngine};
 pub use http::{Reply, RpcServer};
-pub use l1::ScriptedL1;
+pub use l1::{ScriptedL1, L1_GENESIS_TIME};
 pub use rig::{
     forks_through_granite, free_addr, rollup_config, source_status, system_config, Rig, RigOptions,
 };

@@ -63,10 +63,17 @@ impl Rig {
     /// A chain at genesis that can be sequenced: forks through Granite, a genesis system config,
     /// `l1_len` L1 blocks; unsafe following off.
     pub async fn sequencing(l1_len: u64) -> Self {
+        Self::sequencing_from(l1_len, crate::L1_GENESIS_TIME).await
+    }
+
+    /// The same with L1 block 0 and L2 genesis at `genesis_time` (a chain near the wall clock
+    /// is sequenced on time rather than caught up back to back).
+    pub async fn sequencing_from(l1_len: u64, genesis_time: u64) -> Self {
         let mut follow = FollowConfig::for_block_time(2);
         follow.follow_unsafe = false;
+        let options = RigOptions { follow, l1_genesis_time: genesis_time, ..RigOptions::default() };
         let system_config = system_config(B256::ZERO);
-        Self::build(0, follow, l1_len, forks_through_granite(), Some(system_config)).await
+        Self::build_with(options, l1_len, forks_through_granite(), Some(system_config)).await
     }
 
     async fn build(
@@ -93,7 +100,7 @@ impl Rig {
         system_config: Option<SystemConfig>,
     ) -> Self {
         let RigOptions { local_head, follow: follow_config, .. } = options;
-        let l1 = ScriptedL1::start(l1_len).await;
+        let l1 = ScriptedL1::start_at(l1_len, options.l1_genesis_time).await;
         let source = ScriptedSource::start(SyncStatus::default()).await;
         let mut others = Vec::new();
         for _ in 1..options.scripted_sources.max(1) {
@@ -235,6 +242,8 @@ pub struct RigOptions {
     pub rpc_addr: Option<SocketAddr>,
     /// Blocks of the scripted L1.
     pub l1_len: u64,
+    /// The timestamp of L1 block 0 (and of L2 genesis).
+    pub l1_genesis_time: u64,
 }
 
 impl Default for RigOptions {
@@ -249,6 +258,7 @@ impl Default for RigOptions {
             identity: None,
             rpc_addr: None,
             l1_len: L1_LEN,
+            l1_genesis_time: crate::L1_GENESIS_TIME,
         }
     }
 }

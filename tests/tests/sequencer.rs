@@ -3,90 +3,23 @@
 //! blocks.
 
 use alloy_primitives::B256;
-use jsonrpsee::{http_client::HttpClientBuilder, server::Server};
-use light_cl::sequencer::{Admin, Sequencer, SequencerConfig, SequencerDeps, SequencerHandle};
-use light_cl_protocol::{L1BlobSchedule, L2BlockRef};
-use light_cl_rpc::{AdminApiClient, AdminApiServer, AdminRpc, L1Client, PayloadPublisher};
-use light_cl_tests::{Reply, Rig, RpcServer};
-use std::{
-    sync::{Arc, Mutex},
-    time::Duration,
+use jsonrpsee::http_client::HttpClientBuilder;
+use light_cl::sequencer::{Admin, SequencerHandle};
+use light_cl_rpc::AdminApiClient;
+use light_cl_tests::{
+    sequencing::{
+        admin_server, apply_genesis_safe, chain, settings, start_sequencer, wait_for_head, waited,
+    },
+    Reply, Rig, RpcServer,
 };
+use std::sync::{Arc, Mutex};
 use url::Url;
 
 const MAX_DRIFT: u64 = 1800;
 
-/// Starts a sequencer on `rig` (confirmation depth 0), publishing to `publish_to`.
+/// Starts a sequencer on `rig` (test settings), publishing to `publish_to`.
 fn sequencer(rig: &Rig, active: bool, publish_to: Vec<Url>) -> SequencerHandle {
-    let l1 = L1Client::new(rig.l1.server.url(), Duration::from_secs(2)).unwrap();
-    let settings = SequencerConfig {
-        conf_depth: 0,
-        start_active: active,
-        retry_after: Duration::from_millis(20),
-        ..SequencerConfig::new()
-    };
-    let publishers = publish_to
-        .into_iter()
-        .map(|url| PayloadPublisher::new(url, None, Duration::from_millis(500)).unwrap())
-        .map(|p| Box::new(p) as Box<dyn light_cl::sequencer::Publish>)
-        .collect();
-    let (task, handle) = Sequencer::new(SequencerDeps {
-        l1,
-        chain: rig.engine.clone(),
-        owner: rig.owner.clone(),
-        config: rig.config.clone(),
-        blob_schedule: L1BlobSchedule::mainnet(),
-        settings,
-        ready: rig.follow.ready(),
-        publishers,
-    });
-    tokio::spawn(task.run(std::future::pending()));
-    handle
-}
-
-/// Lets the follow path apply the source's safe head at genesis, which opens the gate.
-async fn apply_genesis_safe(rig: &mut Rig) {
-    let genesis = rig.main(0);
-    rig.source.set(rig.status(genesis, genesis, genesis));
-    rig.follow.tick().await;
-    assert!(*rig.follow.ready().borrow(), "safe head applied");
-}
-
-/// Waits (bounded) until `done` holds for the engine's head.
-async fn wait_for_head(rig: &Rig, what: &str, done: impl Fn(&L2BlockRef) -> bool) -> L2BlockRef {
-    for _ in 0..2_000 {
-        let head = rig.engine.labels().0;
-        if done(&head) {
-            return head;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("timed out waiting for {what}; head {:?}", rig.engine.labels().0);
-}
-
-/// Waits (bounded) until the sequencer has waited more than `after` times (an earlier
-/// `Idle::count`), its last wait for `reason`.
-async fn waited(handle: &SequencerHandle, after: u64, reason: &str) {
-    let mut idle = handle.idle();
-    let wait = idle.wait_for(|i| i.count > after && i.reason == reason);
-    let waited = tokio::time::timeout(Duration::from_secs(20), wait).await.is_ok();
-    assert!(waited, "no wait for {reason}: {:?}", *handle.idle().borrow());
-}
-
-/// The canonical chain from genesis to `head`, through the engine's chain reads.
-async fn chain(rig: &Rig, head: &L2BlockRef) -> Vec<L2BlockRef> {
-    use light_cl::Chain;
-    let mut blocks = Vec::new();
-    for n in 0..=head.number {
-        blocks.push(rig.engine.block_ref_by_number(n).await.unwrap().unwrap());
-    }
-    blocks
-}
-
-async fn admin_server(admin: Admin) -> (Url, jsonrpsee::server::ServerHandle) {
-    let server = Server::builder().build("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", server.local_addr().unwrap()).parse().unwrap();
-    (url, server.start(AdminRpc::new(admin).into_rpc()))
+    start_sequencer(rig, settings(active), publish_to)
 }
 
 #[tokio::test]
