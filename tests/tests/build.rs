@@ -19,7 +19,7 @@ async fn builds_on_the_head_and_makes_each_block_the_head() {
     let rig = Rig::new(5).await;
     let mut head = rig.main(5);
     for _ in 0..3 {
-        let built = rig.owner.build(head.hash, attributes(&rig, head)).await.unwrap().head;
+        let built = rig.owner.build(head, attributes(&rig, head)).await.unwrap().head;
         assert_eq!(built.number, head.number + 1);
         assert_eq!(built.parent_hash, head.hash);
         assert_eq!(built.timestamp, head.timestamp + 2);
@@ -40,7 +40,7 @@ async fn a_refused_build_says_which_step() {
     let rig = Rig::new(5).await;
     let mut stale = attributes(&rig, rig.main(5));
     stale.payload_attributes.timestamp = rig.main(5).timestamp;
-    match rig.owner.build(rig.main(5).hash, stale).await {
+    match rig.owner.build(rig.main(5), stale).await {
         Err(BuildError::Engine { step, .. }) => {
             assert_eq!(step, EngineStep::ForkchoiceWithAttributes)
         }
@@ -54,7 +54,7 @@ async fn no_build_while_syncing() {
     let mut rig = Rig::new(5).await;
     rig.source.set(rig.status(rig.main(20), rig.main(20), rig.main(2)));
     rig.follow.tick().await;
-    let result = rig.owner.build(rig.main(5).hash, attributes(&rig, rig.main(5))).await;
+    let result = rig.owner.build(rig.main(5), attributes(&rig, rig.main(5))).await;
     assert!(matches!(result, Err(BuildError::Syncing)), "{result:?}");
 }
 
@@ -88,7 +88,7 @@ async fn attributes_from_l1_over_http_build_a_block() {
     .unwrap();
     assert_eq!(built.l1_info.number, 1);
     assert_eq!(built.l1_info.sequence_number, 0, "a new epoch");
-    let block = rig.owner.build(parent.hash, built.attributes).await.unwrap().head;
+    let block = rig.owner.build(parent, built.attributes).await.unwrap().head;
     assert_eq!(block.number, 6);
     assert_eq!(block.l1_origin, origin.id());
     assert_eq!(block.sequence_number, 0);

@@ -50,7 +50,7 @@ async fn a_safe_head_applied_by_a_build_publishes_its_current_l1() {
     rig.owner.follow(d).await.unwrap();
     assert_ne!(rig.view.get().current_l1, current_l1, "not applied while reth backfills");
     rig.engine.set_fault(None);
-    rig.owner.build(rig.main(5).hash, attributes(&rig, rig.main(5))).await.unwrap();
+    rig.owner.build(rig.main(5), attributes(&rig, rig.main(5))).await.unwrap();
     assert_eq!(rig.engine.labels().1, Some(rig.main(3)), "the build's update carried safe");
     assert_eq!(rig.view.get().current_l1, current_l1, "published with the safe head it came with");
 }
@@ -60,7 +60,7 @@ async fn after_a_failed_final_update_the_state_is_sent_again() {
     let rig = Rig::new(5).await;
     rig.engine.set_labels(Some(rig.main(3)), None);
     rig.engine.script([None, Some(Fault::ErrorAfterHead)]);
-    let built = rig.owner.build(rig.main(5).hash, attributes(&rig, rig.main(5))).await.unwrap();
+    let built = rig.owner.build(rig.main(5), attributes(&rig, rig.main(5))).await.unwrap();
     assert_eq!(rig.engine.labels().0, built.head, "the engine applied the head before failing");
     let sent = rig.engine.updates().len();
     rig.owner.follow(decision(Case::SourceBehind, None, None)).await.unwrap();
@@ -73,14 +73,14 @@ async fn after_a_failed_final_update_the_state_is_sent_again() {
 async fn valid_without_the_new_head_is_an_error() {
     let rig = Rig::new(5).await;
     rig.engine.script([None, Some(Fault::ValidButIgnored)]);
-    let result = rig.owner.build(rig.main(5).hash, attributes(&rig, rig.main(5))).await;
+    let result = rig.owner.build(rig.main(5), attributes(&rig, rig.main(5))).await;
     assert!(
         matches!(result, Err(BuildError::NotHead { head, .. }) if head == rig.main(5).hash),
         "{result:?}"
     );
     // A pushed block the same way.
     let rig = Rig::new(5).await;
-    let built = rig.owner.build(rig.main(5).hash, attributes(&rig, rig.main(5))).await.unwrap();
+    let built = rig.owner.build(rig.main(5), attributes(&rig, rig.main(5))).await.unwrap();
     let other = Rig::new(5).await;
     other.engine.set_fault(Some(Fault::ValidButIgnored));
     let result = other.owner.push(built.payload).await;
@@ -91,7 +91,7 @@ async fn valid_without_the_new_head_is_an_error() {
 async fn engine_errors_stay_typed() {
     let rig = Rig::new(5).await;
     rig.engine.set_fault(Some(Fault::Unavailable));
-    let result = rig.owner.build(rig.main(5).hash, attributes(&rig, rig.main(5))).await;
+    let result = rig.owner.build(rig.main(5), attributes(&rig, rig.main(5))).await;
     match result {
         Err(e @ BuildError::Engine { error: EngineError::Unavailable, .. }) => {
             assert!(e.engine_unavailable())
@@ -121,7 +121,7 @@ async fn nothing_at_or_after_an_unsupported_fork_is_taken() {
         "up to the last block before"
     );
 
-    let result = handle.build(rig.main(7).hash, attributes(&rig, rig.main(7))).await;
+    let result = handle.build(rig.main(7), attributes(&rig, rig.main(7))).await;
     assert_eq!(
         result.unwrap_err(),
         BuildError::UnsupportedFork { fork: fork.key, time: fork.time }
@@ -134,7 +134,7 @@ async fn a_build_only_extends_the_head() {
     // op-reth would build a sibling on a canonical ancestor and reorg the sequencer's own
     // chain; the owner never asks it to.
     let rig = Rig::new(5).await;
-    let result = rig.owner.build(rig.main(3).hash, attributes(&rig, rig.main(3))).await;
+    let result = rig.owner.build(rig.main(3), attributes(&rig, rig.main(3))).await;
     assert!(
         matches!(result, Err(BuildError::HeadMoved { parent, head })
             if parent == rig.main(3).hash && head == rig.main(5).hash),

@@ -15,7 +15,7 @@ async fn built_elsewhere(from: u64, n: u64) -> Vec<Built> {
         let number = parent.number + 1;
         let origin = other.l1.block(number / L2_PER_L1);
         let attributes = next_block_attributes(parent, origin, number % L2_PER_L1, 2, number as u8);
-        let built = other.owner.build(parent.hash, attributes).await.unwrap();
+        let built = other.owner.build(parent, attributes).await.unwrap();
         parent = built.head;
         out.push(built);
     }

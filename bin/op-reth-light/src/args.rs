@@ -101,6 +101,11 @@ pub struct SequencerArgs {
     /// (0: no limit).
     #[arg(long = "rollup.max-safe-lag", value_name = "BLOCKS", default_value_t = 0)]
     pub max_safe_lag: u64,
+    /// Seal each block this long before its timestamp. The block with timestamp `T` starts at
+    /// `T - block time` and the payload builder fills it until then (reth rebuilds it every
+    /// `--builder.interval`); the margin leaves time to insert and publish it by `T`.
+    #[arg(long = "rollup.sequencer-seal-margin", value_name = "DURATION", default_value = "50ms", value_parser = humantime::parse_duration)]
+    pub seal_margin: Duration,
     /// Rollup node RPC URL that receives every sealed block with `admin_postUnsafePayload`,
     /// before the next block is built. May be repeated.
     #[arg(long = "rollup.publish-to", value_name = "URL", requires = "sequencing")]
@@ -130,6 +135,7 @@ impl Default for SequencerArgs {
             stopped: false,
             l1_confs: light_cl::sequencer::DEFAULT_SEQUENCER_CONF_DEPTH,
             max_safe_lag: 0,
+            seal_margin: light_cl::sequencer::DEFAULT_SEAL_MARGIN,
             publish_to: Vec::new(),
             publish_jwt_secret: None,
             admin_on_http: false,
@@ -310,6 +316,8 @@ mod tests {
             "2",
             "--rollup.max-safe-lag",
             "1800",
+            "--rollup.sequencer-seal-margin",
+            "80ms",
             "--rollup.publish-to",
             "http://replica-1:9545",
             "--rollup.publish-to",
@@ -337,6 +345,7 @@ mod tests {
         let seq = &light.sequencer;
         assert!(seq.sequencing && seq.stopped && seq.admin_on_http);
         assert_eq!((seq.l1_confs, seq.max_safe_lag), (2, 1800));
+        assert_eq!(seq.seal_margin, Duration::from_millis(80));
         assert_eq!(seq.publish_to.len(), 2);
         assert_eq!(seq.publish_to[1].port(), Some(8551));
         assert_eq!(seq.publish_jwt_secret, Some(PathBuf::from("/etc/jwt.hex")));

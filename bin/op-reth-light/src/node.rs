@@ -125,6 +125,7 @@ impl SequencerSetup {
             conf_depth: args.l1_confs,
             max_safe_lag: args.max_safe_lag,
             start_active: !args.stopped,
+            seal_margin: args.seal_margin,
             ..SequencerConfig::new()
         };
         Ok(Some(Self {

@@ -26,8 +26,9 @@ pub trait Engine: Send + Sync + 'static {
         payload: OpExecutionData,
     ) -> impl Future<Output = Result<PayloadStatus, EngineError>> + Send;
 
-    /// The payload built for `id` (started by a forkchoice update with attributes), waiting for
-    /// a real build rather than an empty one, as `new_payload` input.
+    /// The best payload built so far for `id` (started by a forkchoice update with attributes),
+    /// as `new_payload` input; waits for the first real build if none has finished, rather than
+    /// take an empty one.
     fn get_payload(
         &self,
         id: PayloadId,

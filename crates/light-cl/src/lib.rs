@@ -34,8 +34,9 @@ pub use follow::{FollowConfig, FollowTask, Sources, TickOutcome};
 pub use metrics::describe_metrics;
 pub use owner::remind_fork_limit;
 pub use owner::{
-    Applied, ApplyError, BuildError, Built, EngineOwner, EngineOwnerHandle, EngineRequest,
-    EngineStep, Labels, OwnerStopped, Proposed, PushError, FORK_LIMIT_REMINDER_EVERY, MAX_AHEAD,
+    Applied, ApplyError, BuildError, Building, Built, EngineOwner, EngineOwnerHandle,
+    EngineRequest, EngineStep, Labels, OwnerStopped, Proposed, PushError, StartBuild,
+    FORK_LIMIT_REMINDER_EVERY, MAX_AHEAD,
 };
 pub use source::{FollowSource, L1Heads, NoSourceEl, SourceEl, L1};
 pub use view::View;

@@ -109,7 +109,12 @@ pub const METRICS: &[Metric] = &[
         Unit::Count,
         "Blocks from the source's execution RPC the engine took",
     ),
-    m("light_cl_engine_build_seconds", H, Unit::Seconds, "Build round trip in the engine owner"),
+    m(
+        "light_cl_engine_build_seconds",
+        H,
+        Unit::Seconds,
+        "Seal round trip in the engine owner: payload, new payload, forkchoice to the new head",
+    ),
     m(
         "light_cl_engine_fork_limit_refusals_total",
         C,
@@ -133,7 +138,25 @@ pub const METRICS: &[Metric] = &[
         "light_cl_sequencer_late_blocks_total",
         C,
         Unit::Count,
-        "Blocks whose building began after their slot ended",
+        "Blocks sealed at once: their fill window was over when building began",
+    ),
+    m(
+        "light_cl_sequencer_sealed_offset_seconds",
+        H,
+        Unit::Seconds,
+        "When each block was sealed relative to its timestamp (negative: before)",
+    ),
+    m(
+        "light_cl_sequencer_rewinds_total",
+        C,
+        Unit::Count,
+        "Times the sequencer rebuilt on an older block because L1 reorged out an origin",
+    ),
+    m(
+        "light_cl_sequencer_rewound_blocks_total",
+        C,
+        Unit::Count,
+        "Unsafe blocks replaced by rewinds",
     ),
     m(
         "light_cl_sequencer_build_failures_total",
@@ -142,7 +165,12 @@ pub const METRICS: &[Metric] = &[
         "Slots that produced no block, by kind",
     ),
     m("light_cl_sequencer_blocks_total", C, Unit::Count, "Blocks sealed by this node"),
-    m("light_cl_sequencer_build_seconds", H, Unit::Seconds, "A whole sequencer slot"),
+    m(
+        "light_cl_sequencer_build_seconds",
+        H,
+        Unit::Seconds,
+        "A whole sequencer slot: origin, attributes, start, fill, seal",
+    ),
     m(
         "light_cl_sequencer_published_total",
         C,
@@ -329,6 +357,16 @@ pub(crate) fn gossip_head_delay(seconds: f64) {
 
 pub(crate) fn pushed(outcome: &'static str) {
     counter!("light_cl_unsafe_payloads_received_total", "outcome" => outcome).increment(1);
+}
+
+pub(crate) fn sequencer_sealed_offset(sealed: Duration, timestamp: Duration) {
+    let offset = sealed.as_secs_f64() - timestamp.as_secs_f64();
+    histogram!("light_cl_sequencer_sealed_offset_seconds").record(offset);
+}
+
+pub(crate) fn sequencer_rewound(blocks: u64) {
+    counter!("light_cl_sequencer_rewinds_total").increment(1);
+    counter!("light_cl_sequencer_rewound_blocks_total").increment(blocks);
 }
 
 pub(crate) fn build_round_trip(elapsed: Duration) {

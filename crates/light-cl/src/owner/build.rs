@@ -1,19 +1,28 @@
-//! Building a block for the sequencer: FCU(head, attributes) → get payload → new payload →
-//! FCU(new head), every forkchoice update through [`EngineOwner::send`].
+//! Building a block for the sequencer in two requests, so that the payload builder can fill the
+//! block between them (book: "Running a light-CL sequencer", slot timeline):
+//! - [`EngineOwner::start_build`]: FCU(parent, attributes), which starts reth's payload job;
+//! - [`EngineOwner::seal`]: the best payload so far → new payload → FCU(new head).
+//!
+//! Every forkchoice update goes through [`EngineOwner::send`].
 
-use super::{BuildError, Built, EngineOwner, EngineStep};
+use super::{BuildError, Building, Built, EngineOwner, EngineStep};
 use crate::{metrics, Chain, Engine};
 use alloy_primitives::B256;
+use light_cl_protocol::L2BlockRef;
 use op_alloy_rpc_types_engine::OpPayloadAttributes;
-use tracing::warn;
+use tracing::{info, warn};
 
 impl<E: Engine, C: Chain> EngineOwner<E, C> {
-    /// Builds a block with `attributes` on the head `parent` and makes it the head.
-    pub(super) async fn build(
+    /// Starts building a block with `attributes` on `parent` while the head is `head`.
+    ///
+    /// `parent` is the head itself, or (an L1 reorg rewind) a canonical ancestor of it at or
+    /// above safe: reth builds a sibling there, and sealing makes that branch canonical.
+    pub(super) async fn start_build(
         &mut self,
-        parent: B256,
+        head: B256,
+        parent: L2BlockRef,
         attributes: OpPayloadAttributes,
-    ) -> Result<Built, BuildError> {
+    ) -> Result<Building, BuildError> {
         if self.head_target.is_some() {
             return Err(BuildError::Syncing);
         }
@@ -22,25 +31,48 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
             return Err(BuildError::UnsupportedFork { fork: fork.key, time: fork.time });
         }
         let heads = self.chain.heads().await?;
-        let head = heads.unsafe_head;
-        if head.hash != parent {
-            return Err(BuildError::HeadMoved { parent, head: head.hash });
+        if heads.unsafe_head.hash != head {
+            return Err(BuildError::HeadMoved { parent: head, head: heads.unsafe_head.hash });
         }
-        let labels = self.labels_for(head, &heads).await?;
-        let started = std::time::Instant::now();
+        if parent.hash != head {
+            let canonical = self.chain.block_ref_by_number(parent.number).await?;
+            let safe = heads.safe.map_or(0, |s| s.number);
+            if canonical.map(|c| c.hash) != Some(parent.hash) || parent.number < safe {
+                return Err(BuildError::NotAncestor { parent: parent.hash, safe });
+            }
+            info!(target: "light_cl::engine", number = parent.number + 1, parent = %parent.hash, replaces = heads.unsafe_head.number - parent.number, "building a sibling: rewinding unsafe blocks");
+        }
+        let labels = self.labels_for(parent, &heads).await?;
         let step = EngineStep::ForkchoiceWithAttributes;
         let updated = self
-            .send(head.hash, labels, Some(attributes))
+            .send(parent.hash, labels, Some(attributes))
             .await
             .map_err(|error| BuildError::Engine { step, error })?;
         if !updated.is_valid() {
             return Err(BuildError::Refused { step, status: updated.payload_status.status });
         }
         let id = updated.payload_id.ok_or(BuildError::NoPayloadId)?;
+        Ok(Building { head, parent, id, timestamp })
+    }
+
+    /// Seals `building` with the payload builder's best payload so far, inserts it and makes it
+    /// the head. Refused when the head moved since the build started (the payload is dropped).
+    pub(super) async fn seal(&mut self, building: Building) -> Result<Built, BuildError> {
+        if self.head_target.is_some() {
+            return Err(BuildError::Syncing);
+        }
+        let heads = self.chain.heads().await?;
+        if heads.unsafe_head.hash != building.head {
+            return Err(BuildError::HeadMoved {
+                parent: building.head,
+                head: heads.unsafe_head.hash,
+            });
+        }
+        let started = std::time::Instant::now();
         let step = EngineStep::GetPayload;
         let payload = self
             .engine
-            .get_payload(id)
+            .get_payload(building.id)
             .await
             .map_err(|error| BuildError::Engine { step, error })?;
         let hash = payload.payload.block_hash();
@@ -54,6 +86,7 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
             return Err(BuildError::Refused { step, status: status.status });
         }
         let step = EngineStep::ForkchoiceToNewHead;
+        let labels = self.labels_for(building.parent, &heads).await?;
         let made_head = match self.send(hash, labels, None).await {
             Ok(updated) if updated.is_valid() => Ok(()),
             Ok(updated) => Err(BuildError::Refused { step, status: updated.payload_status.status }),

@@ -147,6 +147,14 @@ pub enum BuildError {
         /// The engine's answer.
         status: PayloadStatusEnum,
     },
+    /// The block to build on is not a canonical block at or above safe.
+    #[error("block {parent} is not a canonical block at or above the safe head {safe}")]
+    NotAncestor {
+        /// The block asked for.
+        parent: B256,
+        /// The safe head's number.
+        safe: u64,
+    },
     /// The engine took the attributes but started no payload build.
     #[error("forkchoice update with attributes: no payload id")]
     NoPayloadId,

@@ -3,6 +3,7 @@
 use super::{ApplyError, BuildError, Proposed, PushError};
 use crate::{follow::Decision, Heads};
 use alloy_primitives::B256;
+use alloy_rpc_types_engine::PayloadId;
 use light_cl_protocol::L2BlockRef;
 use light_cl_rpc::L2Block;
 use op_alloy_rpc_types_engine::{OpExecutionData, OpPayloadAttributes};
@@ -19,15 +20,41 @@ pub enum EngineRequest {
     /// Hand these blocks, parents first, to the engine with `new_payload`; reply how many it
     /// took before one was refused.
     Insert(Vec<L2Block>, oneshot::Sender<usize>),
-    /// Build a block with these attributes on top of the head with this hash, insert it and
-    /// make it the head; reply with the new block.
-    Build(B256, Box<OpPayloadAttributes>, oneshot::Sender<Result<Built, BuildError>>),
+    /// Start building a block with these attributes on a parent while the head is the given
+    /// hash (the parent itself, or for a rewind a canonical ancestor at or above safe).
+    StartBuild(StartBuild, oneshot::Sender<Result<Building, BuildError>>),
+    /// Seal a started block with the best payload so far, insert it and make it the head.
+    Seal(Building, oneshot::Sender<Result<Built, BuildError>>),
     /// A block pushed from outside (`admin_postUnsafePayload`): insert it and make it the head
     /// if it extends the head.
     Push(Box<OpExecutionData>, oneshot::Sender<Result<L2BlockRef, PushError>>),
     /// A block from the network (gossip), already validated: extend the head with it, hold it
     /// for its parent, or aim at it.
     Propose(Box<OpExecutionData>, oneshot::Sender<Result<Proposed, PushError>>),
+}
+
+/// What [`EngineRequest::StartBuild`] starts.
+#[derive(Debug)]
+pub struct StartBuild {
+    /// The head the build was decided on.
+    pub head: B256,
+    /// The block to build on.
+    pub parent: L2BlockRef,
+    /// The new block's attributes.
+    pub attributes: Box<OpPayloadAttributes>,
+}
+
+/// A block whose payload job runs in the engine, waiting to be sealed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Building {
+    /// The head when the build started; sealing is refused once the head is another block.
+    pub head: B256,
+    /// The block being built on.
+    pub parent: L2BlockRef,
+    /// The engine's payload id.
+    pub id: PayloadId,
+    /// The new block's timestamp.
+    pub timestamp: u64,
 }
 
 /// A block the engine owner built and made the head.
@@ -86,17 +113,40 @@ impl EngineOwnerHandle {
         rx.await.map_err(|_| OwnerStopped)
     }
 
-    /// Builds, inserts and makes canonical a block with `attributes` on top of the head
-    /// `parent` (refused when the head is another block).
+    /// Starts building a block with `attributes` on `parent` while the head is `head`; the
+    /// engine fills it until [`seal`](Self::seal).
+    pub async fn start_build(
+        &self,
+        head: B256,
+        parent: L2BlockRef,
+        attributes: OpPayloadAttributes,
+    ) -> Result<Building, BuildError> {
+        let (tx, rx) = oneshot::channel();
+        let start = StartBuild { head, parent, attributes: Box::new(attributes) };
+        self.tx
+            .send(EngineRequest::StartBuild(start, tx))
+            .await
+            .map_err(|_| BuildError::Stopped)?;
+        rx.await.map_err(|_| BuildError::Stopped)?
+    }
+
+    /// Seals a started block with the best payload so far, inserts it and makes it the head
+    /// (refused when the head moved since the build started).
+    pub async fn seal(&self, building: Building) -> Result<Built, BuildError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(EngineRequest::Seal(building, tx)).await.map_err(|_| BuildError::Stopped)?;
+        rx.await.map_err(|_| BuildError::Stopped)?
+    }
+
+    /// Builds on the head `parent` and seals at once: [`start_build`](Self::start_build) then
+    /// [`seal`](Self::seal).
     pub async fn build(
         &self,
-        parent: B256,
+        parent: L2BlockRef,
         attributes: OpPayloadAttributes,
     ) -> Result<Built, BuildError> {
-        let (tx, rx) = oneshot::channel();
-        let request = EngineRequest::Build(parent, Box::new(attributes), tx);
-        self.tx.send(request).await.map_err(|_| BuildError::Stopped)?;
-        rx.await.map_err(|_| BuildError::Stopped)?
+        let building = self.start_build(parent.hash, parent, attributes).await?;
+        self.seal(building).await
     }
 
     /// Inserts a pushed block and makes it the head, if it extends the head.

@@ -5,8 +5,8 @@
 //! - [`forkchoice`]: which labels an update carries ([`Labels`]) and the one function that sends
 //!   an update and records what the engine applied (`EngineOwner::send`);
 //! - [`reconcile`]: follow decisions, turned into updates;
-//! - [`build`] and [`push`]: blocks built for the sequencer, pushed from outside, or inserted from
-//!   the source's execution RPC;
+//! - [`build`]: blocks built for the sequencer, started and later sealed;
+//! - [`push`]: blocks pushed from outside, or inserted from the source's execution RPC;
 //! - [`propose`]: blocks from the network (gossip): extend, hold, or aim at;
 //! - [`limit`]: nothing at or after a fork this node cannot execute;
 //! - [`error`]: why a request was not carried out.
@@ -22,7 +22,9 @@ mod reconcile;
 
 pub use error::{ApplyError, BuildError, EngineStep, PushError};
 pub use forkchoice::Labels;
-pub use handle::{Applied, Built, EngineOwnerHandle, EngineRequest, OwnerStopped};
+pub use handle::{
+    Applied, Building, Built, EngineOwnerHandle, EngineRequest, OwnerStopped, StartBuild,
+};
 pub use limit::{remind_fork_limit, FORK_LIMIT_REMINDER_EVERY};
 pub use propose::{Proposed, MAX_AHEAD};
 
@@ -92,15 +94,23 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
                     }
                     let _ = reply.send(applied);
                 }
-                EngineRequest::Build(parent, attributes, reply) => {
-                    let built = self.build(parent, *attributes).await;
+                EngineRequest::StartBuild(start, reply) => {
+                    let StartBuild { head, parent, attributes } = start;
+                    let started = self.start_build(head, parent, *attributes).await;
+                    if let Err(e) = &started {
+                        warn!(target: "light_cl::engine", %e, "block not started");
+                    }
+                    let _ = reply.send(started);
+                }
+                EngineRequest::Seal(building, reply) => {
+                    let built = self.seal(building).await;
                     if let Err(e) = &built {
-                        warn!(target: "light_cl::engine", %e, "block not built");
+                        warn!(target: "light_cl::engine", %e, "block not sealed");
                     }
                     let _ = reply.send(built);
                 }
                 EngineRequest::Push(payload, reply) => {
-                    let pushed = self.push(*payload).await;
+                    let pushed = self.take_pushed(*payload).await;
                     if let Err(e) = &pushed {
                         warn!(target: "light_cl::engine", %e, "pushed block not taken");
                     }

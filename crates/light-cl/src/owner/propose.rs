@@ -1,7 +1,8 @@
 //! Unsafe blocks proposed from the network (CL gossip): the same rules as a pushed block, plus
 //! a few blocks ahead held until their parent is the head, and a gap or another branch above the
 //! safe head turned into the head target (reth then fetches what is missing over devp2p). Safe
-//! and finalized never move for a proposal.
+//! and finalized never move for a proposal. A pushed block may also replace unsafe blocks when
+//! it is a sibling of one ([`EngineOwner::take_pushed`]).
 
 use super::{EngineOwner, EngineStep, PushError};
 use crate::{Chain, Engine};
@@ -112,6 +113,36 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
             return Ok(Proposed::Held);
         }
         self.aim_at(payload, "a gap").await
+    }
+
+    /// A block pushed from outside (`admin_postUnsafePayload`). It extends the head, or it is a
+    /// sibling of a canonical block above the safe head (a sequencer that rebuilt after an L1
+    /// reorg): then it replaces the unsafe blocks from its height on. Anything else is refused.
+    pub(super) async fn take_pushed(
+        &mut self,
+        payload: OpExecutionData,
+    ) -> Result<L2BlockRef, PushError> {
+        let heads = self.chain.heads().await?;
+        let head = heads.unsafe_head;
+        let (hash, number) = (payload.payload.block_hash(), payload.payload.block_number());
+        let parent = payload.payload.parent_hash();
+        let safe = heads.safe.map_or(0, |s| s.number);
+        let sibling = parent != head.hash
+            && number > safe
+            && number <= head.number
+            && self.canonical_hash(number - 1).await? == Some(parent)
+            && self.canonical_hash(number).await? != Some(hash);
+        if !sibling {
+            return self.push(payload).await;
+        }
+        match self.aim_at(payload, "a reorg of unsafe blocks (pushed)").await? {
+            Proposed::Head(new_head) => Ok(new_head),
+            _ => Err(PushError::NotHead { hash, head: self.chain.heads().await?.unsafe_head.hash }),
+        }
+    }
+
+    async fn canonical_hash(&self, number: u64) -> Result<Option<B256>, crate::ChainError> {
+        Ok(self.chain.block_ref_by_number(number).await?.map(|b| b.hash))
     }
 
     /// Applies held blocks on top of `head` while one extends it; returns the head reached.

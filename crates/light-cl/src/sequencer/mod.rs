@@ -10,6 +10,7 @@ mod attributes;
 mod handle;
 mod origin;
 mod publish;
+mod slot;
 mod task;
 
 pub use admin::Admin;
@@ -20,4 +21,4 @@ pub use attributes::{
 pub use handle::{Idle, SequencerHandle};
 pub use origin::{L1OriginSelector, OriginError, SequencerL1, DEFAULT_SEQUENCER_CONF_DEPTH};
 pub use publish::Publish;
-pub use task::{SequenceError, Sequencer, SequencerConfig, SequencerDeps};
+pub use task::{SequenceError, Sequencer, SequencerConfig, SequencerDeps, DEFAULT_SEAL_MARGIN};

@@ -36,9 +36,10 @@ pub enum OriginError {
     /// Reading L1 failed.
     #[error("L1: {0}")]
     L1(#[from] ElError),
-    /// The L1 origin of the unsafe head is not on L1 (reorged out): the engine needs a reset.
-    #[error("L1 origin {0:?} of the unsafe head is not known on L1")]
-    CurrentOriginMissing(BlockID),
+    /// The L1 origin of the block built on is not the canonical L1 block at its number (L1
+    /// reorged it out): the sequencer rewinds to a block whose origin is canonical.
+    #[error("L1 origin {0:?} is not canonical on L1")]
+    NotCanonical(BlockID),
     /// The L1 block after the current origin does not descend from it (an L1 reorg).
     #[error("L1 block {next:?} does not descend from the current origin {current:?}")]
     NextOriginOrphaned {
@@ -74,22 +75,26 @@ pub enum OriginError {
 /// past the drift only while the next L1 block is newer than `t`. Past the drift with no next L1
 /// block it is an error ([`OriginError::DriftExceeded`]), not a guess. The next L1 block must
 /// descend from the current origin and, by number, be at least `conf_depth` blocks below the L1
-/// head (lookups by hash are not delayed; an unknown head or a depth of 0 disables the delay).
-/// Within the drift a failed read of the next block keeps the current origin, as op-node does.
+/// head (an unknown head or a depth of 0 disables the delay). Within the drift a failed read of
+/// the next block keeps the current origin, as op-node does.
+///
+/// Both the current origin and the next block are read by number for every block, so an L1
+/// reorg is seen at the next build ([`OriginError::NotCanonical`]). While L1 does not answer,
+/// an origin that was last seen canonical is kept within the drift.
 #[derive(Debug)]
 pub struct L1OriginSelector<S> {
     l1: S,
     config: Arc<RollupConfig>,
     conf_depth: u64,
-    current: Option<L1BlockRef>,
-    next: Option<L1BlockRef>,
+    /// The last current origin read as canonical.
+    verified: Option<L1BlockRef>,
 }
 
 impl<S: SequencerL1> L1OriginSelector<S> {
     /// A selector reading `l1`, with confirmation depth `conf_depth`
     /// ([`DEFAULT_SEQUENCER_CONF_DEPTH`] by default).
     pub fn new(l1: S, config: Arc<RollupConfig>, conf_depth: u64) -> Self {
-        Self { l1, config, conf_depth, current: None, next: None }
+        Self { l1, config, conf_depth, verified: None }
     }
 
     /// The L1 reader.
@@ -99,28 +104,37 @@ impl<S: SequencerL1> L1OriginSelector<S> {
 
     /// The L1 origin for the L2 block built on `head`.
     pub async fn next_origin(&mut self, head: &L2BlockRef) -> Result<L1BlockRef, OriginError> {
-        let current = self.current_origin(head).await?;
-        if self.next.is_some_and(|n| {
-            Some(n.number) != current.number.checked_add(1) || n.parent_hash != current.hash
-        }) {
-            self.next = None;
-        }
         let t = head.timestamp.saturating_add(self.config.block_time);
-        let max_drift = self.config.max_sequencer_drift(current.timestamp);
-        let past_drift = t.saturating_sub(current.timestamp) > max_drift;
-
-        let next = match self.next {
-            Some(n) => Some(n),
-            None => match self.fetch_next(&current).await {
-                Ok(n) => n,
-                Err(OriginError::L1(e)) if !past_drift => {
-                    tracing::warn!(target: "light_cl::sequencer", err = %e, "next L1 origin unavailable, keeping the current one");
-                    None
+        let config = self.config.clone();
+        let past_drift = |origin: &L1BlockRef| {
+            t.saturating_sub(origin.timestamp) > config.max_sequencer_drift(origin.timestamp)
+        };
+        let want = head.l1_origin;
+        let current = match self.canonical(want).await {
+            Ok(Some(current)) => {
+                self.verified = Some(current);
+                current
+            }
+            Ok(None) => return Err(OriginError::NotCanonical(want)),
+            Err(e) => match self.verified.filter(|v| v.hash == want.hash && !past_drift(v)) {
+                Some(verified) => {
+                    tracing::warn!(target: "light_cl::sequencer", err = %e, "L1 unavailable: keeping the origin last seen canonical");
+                    verified
                 }
-                Err(e) => return Err(e),
+                None => return Err(e),
             },
         };
-        self.next = next;
+        let max_drift = config.max_sequencer_drift(current.timestamp);
+        let past_drift = past_drift(&current);
+
+        let next = match self.fetch_next(&current).await {
+            Ok(n) => n,
+            Err(OriginError::L1(e)) if !past_drift => {
+                tracing::warn!(target: "light_cl::sequencer", err = %e, "next L1 origin unavailable, keeping the current one");
+                None
+            }
+            Err(e) => return Err(e),
+        };
         match next {
             Some(n) if t >= n.timestamp => Ok(n),
             _ if !past_drift => Ok(current),
@@ -129,24 +143,10 @@ impl<S: SequencerL1> L1OriginSelector<S> {
         }
     }
 
-    /// The origin of `head`, from the cache (shifting onto the cached next block) or by hash.
-    async fn current_origin(&mut self, head: &L2BlockRef) -> Result<L1BlockRef, OriginError> {
-        let want = head.l1_origin;
-        if let Some(c) = self.current.filter(|c| c.hash == want.hash) {
-            return Ok(c);
-        }
-        if let Some(n) = self.next.filter(|n| n.hash == want.hash) {
-            self.current = Some(n);
-            self.next = None;
-            return Ok(n);
-        }
-        self.next = None;
-        let found = self.l1.block_ref_by_hash(want.hash).await?;
-        let current = found
-            .filter(|c| c.number == want.number)
-            .ok_or(OriginError::CurrentOriginMissing(want))?;
-        self.current = Some(current);
-        Ok(current)
+    /// The L1 block `id` if it is the canonical block at its number.
+    pub async fn canonical(&self, id: BlockID) -> Result<Option<L1BlockRef>, OriginError> {
+        let found = self.l1.block_ref_by_number(id.number).await?;
+        Ok(found.filter(|b| b.hash == id.hash))
     }
 
     /// The L1 block after `current`, once confirmed deep enough; checked to descend from it.
@@ -299,10 +299,38 @@ pub(crate) mod tests {
         assert_eq!(s.next_origin(&head_on(&b100, b101.timestamp - 3)).await.unwrap(), b100);
         // t = b101.timestamp → move.
         assert_eq!(s.next_origin(&head_on(&b100, b101.timestamp - 2)).await.unwrap(), b101);
-        // The head moves onto 101: the cache shifts, no lookup by hash.
-        let calls = s.l1().by_hash_calls.load(Ordering::SeqCst);
+        // The head moves onto 101. Origins are read by number only (L1 serves a reorged-out
+        // block by hash too).
         assert_eq!(s.next_origin(&head_on(&b101, b101.timestamp)).await.unwrap(), b101);
-        assert_eq!(s.l1().by_hash_calls.load(Ordering::SeqCst), calls);
+        assert_eq!(s.l1().by_hash_calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn an_origin_reorged_out_of_l1_is_not_canonical() {
+        let l1 = FakeL1::chain(4); // 100..=103
+        let (b100, b101, b102) = (l1.get(100), l1.get(101), l1.get(102));
+        let mut s = L1OriginSelector::new(l1, config(true), 0);
+        assert_eq!(s.next_origin(&head_on(&b101, b102.timestamp - 2)).await.unwrap(), b102);
+        // L1 replaces 101.. with another branch.
+        {
+            let mut blocks = s.l1().blocks.lock().unwrap();
+            for b in blocks.iter_mut().skip(1) {
+                b.hash ^= B256::repeat_byte(0x01);
+            }
+            for i in 2..blocks.len() {
+                blocks[i].parent_hash = blocks[i - 1].hash;
+            }
+        }
+        assert_eq!(
+            s.next_origin(&head_on(&b101, b101.timestamp)).await,
+            Err(OriginError::NotCanonical(b101.id()))
+        );
+        assert_eq!(s.canonical(b101.id()).await.unwrap(), None);
+        assert_eq!(s.canonical(b100.id()).await.unwrap(), Some(b100));
+        // On 100, the next origin is the new 101.
+        let new_101 = s.l1().get(101);
+        assert_ne!(new_101, b101);
+        assert_eq!(s.next_origin(&head_on(&b100, b101.timestamp)).await.unwrap(), new_101);
     }
 
     #[tokio::test]
@@ -373,10 +401,8 @@ pub(crate) mod tests {
         assert_eq!(
             s.next_origin(&head_on(&b100, b100.timestamp + 2)).await.unwrap(),
             b100,
-            "cached"
+            "last seen canonical"
         );
-        s.next = None;
-        assert_eq!(s.next_origin(&head_on(&b100, b100.timestamp + 2)).await.unwrap(), b100);
         assert!(matches!(
             s.next_origin(&head_on(&b100, b100.timestamp + 1900)).await,
             Err(OriginError::L1(_))
@@ -397,12 +423,19 @@ pub(crate) mod tests {
         let ghost = L1BlockRef { hash: B256::repeat_byte(0x77), ..b100 };
         assert_eq!(
             s.next_origin(&head_on(&ghost, 0)).await,
-            Err(OriginError::CurrentOriginMissing(ghost.id()))
+            Err(OriginError::NotCanonical(ghost.id()))
         );
         let wrong_number = L1BlockRef { number: 7, ..b100 };
         assert!(matches!(
             s.next_origin(&head_on(&wrong_number, 0)).await,
-            Err(OriginError::CurrentOriginMissing(_))
+            Err(OriginError::NotCanonical(_))
+        ));
+        // Without an origin seen canonical, a failed read is an error even within the drift.
+        let mut s = L1OriginSelector::new(FakeL1::chain(2), config(true), 0);
+        *s.l1().fail.lock().unwrap() = true;
+        assert!(matches!(
+            s.next_origin(&head_on(&b100, b100.timestamp)).await,
+            Err(OriginError::L1(_))
         ));
     }
 

@@ -4,29 +4,29 @@
 
 use super::Publish;
 use super::{
-    attributes::{prepare_attributes, validate_attributes, AttributesError},
+    attributes::AttributesError,
     handle::{Control, Idle, SequencerHandle},
     origin::{L1OriginSelector, OriginError, SequencerL1},
     AttributesValidationError,
 };
-use crate::{metrics, owner::EngineOwnerHandle, BuildError, Built, Chain, ChainError, Heads};
+use crate::{metrics, owner::EngineOwnerHandle, BuildError, Chain, ChainError, Heads};
 use alloy_primitives::B256;
-use light_cl_protocol::{
-    l1_info_of_block, BlockRefError, L1BlobSchedule, L2BlockRef, RollupConfig, SystemConfig,
-    SystemConfigError,
-};
+use light_cl_protocol::{L1BlobSchedule, RollupConfig, SystemConfig};
 use light_cl_rpc::SequencerAdminError;
-use op_alloy_rpc_types_engine::OpExecutionData;
 use std::{
     future::Future,
     sync::Arc,
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, error, info, warn};
 
 /// Why a push or a proposal is refused while sequencing.
 const ACTIVE: &str = "this node is sequencing; it does not take blocks from others";
+
+/// How long before its timestamp a block is sealed by default: time for the seal, insert and
+/// publish to finish by the timestamp.
+pub const DEFAULT_SEAL_MARGIN: Duration = Duration::from_millis(50);
 
 /// Settings of the sequencer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,16 +39,20 @@ pub struct SequencerConfig {
     pub start_active: bool,
     /// Wait after an attempt that could not build (L1 not ready, engine syncing, ...).
     pub retry_after: Duration,
+    /// How long before its timestamp a block is sealed.
+    pub seal_margin: Duration,
 }
 
 impl SequencerConfig {
-    /// Defaults: confirmation depth 4, no lag limit, active, retry after 250 ms.
+    /// Defaults: confirmation depth 4, no lag limit, active, retry after 250 ms, seal
+    /// [`DEFAULT_SEAL_MARGIN`] before the block's timestamp.
     pub const fn new() -> Self {
         Self {
             conf_depth: super::DEFAULT_SEQUENCER_CONF_DEPTH,
             max_safe_lag: 0,
             start_active: true,
             retry_after: Duration::from_millis(250),
+            seal_margin: DEFAULT_SEAL_MARGIN,
         }
     }
 }
@@ -119,27 +123,28 @@ impl SequenceError {
 /// The sequencer: builds the next block each slot through the engine owner and publishes it.
 ///
 /// It builds only while active, and only after the follow path has applied a safe head with our
-/// head at or above the source's safe head (`ready`). The next block's timestamp is always the
-/// head's + block time, and it is built once that time is reached; a block whose building begins
-/// after its slot ended (one block time after its timestamp) is built at once, back to back, and
-/// counted as late.
+/// head at or above the source's safe head (`ready`). The next block's timestamp `T` is always
+/// the head's + block time; it starts building at `T - block_time` (the head's timestamp, or
+/// once the head is sealed if that is later), fills until `T` minus the seal margin and is
+/// sealed then. A block whose window is already over when it starts is sealed at once, back to
+/// back, and counted as late.
 #[derive(Debug)]
 pub struct Sequencer<S, C> {
-    owner: EngineOwnerHandle,
-    chain: C,
-    config: Arc<RollupConfig>,
-    blob_schedule: L1BlobSchedule,
-    origins: L1OriginSelector<S>,
-    settings: SequencerConfig,
-    ready: watch::Receiver<bool>,
-    control: mpsc::Receiver<Control>,
-    active: watch::Sender<bool>,
-    idle: watch::Sender<Idle>,
-    publishers: Vec<Box<dyn Publish>>,
+    pub(super) owner: EngineOwnerHandle,
+    pub(super) chain: C,
+    pub(super) config: Arc<RollupConfig>,
+    pub(super) blob_schedule: L1BlobSchedule,
+    pub(super) origins: L1OriginSelector<S>,
+    pub(super) settings: SequencerConfig,
+    pub(super) ready: watch::Receiver<bool>,
+    pub(super) control: mpsc::Receiver<Control>,
+    pub(super) active: watch::Sender<bool>,
+    pub(super) idle: watch::Sender<Idle>,
+    pub(super) publishers: Vec<Box<dyn Publish>>,
     /// The system config of the last block built, by hash.
-    last: Option<(B256, SystemConfig)>,
+    pub(super) last: Option<(B256, SystemConfig)>,
     /// What the last wait was for, to log a state once rather than every retry.
-    waiting_for: Option<&'static str>,
+    pub(super) waiting_for: Option<&'static str>,
 }
 
 /// What a [`Sequencer`] builds with.
@@ -196,10 +201,10 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
         tokio::pin!(shutdown);
         loop {
             let wait = match self.next_step().await {
-                Step::Build(head, late) => {
+                Step::Build(heads, late) => {
                     tokio::select! {
                         _ = &mut shutdown => break,
-                        result = self.slot(head, late) => match result {
+                        result = self.slot(*heads, late) => match result {
                             Ok(()) => {
                                 // Back-to-back building must not starve admin calls.
                                 while let Ok(control) = self.control.try_recv() {
@@ -243,7 +248,7 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
         info!(target: "light_cl::sequencer", "sequencer stopped");
     }
 
-    fn is_active(&self) -> bool {
+    pub(super) fn is_active(&self) -> bool {
         *self.active.borrow()
     }
 
@@ -289,18 +294,19 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
             return Step::Wait(Some(self.settings.retry_after));
         }
         let head = heads.unsafe_head;
-        let slot = Duration::from_secs(head.timestamp.saturating_add(self.config.block_time));
+        // The window of the block on `head` opens at the head's timestamp.
+        let opens = Duration::from_secs(head.timestamp);
         let now = unix_now();
-        if now < slot {
+        if now < opens {
             self.waiting_for = None;
-            return Step::Wait(Some(slot - now));
+            return Step::Wait(Some(opens - now));
         }
-        // Late: building begins after the block's slot (its timestamp + one block time) ended.
-        let late = now >= slot + Duration::from_secs(self.config.block_time);
+        let seal_at = self.seal_at(&head);
+        let late = now >= seal_at;
         if late {
-            debug!(target: "light_cl::sequencer", number = head.number + 1, behind = ?(now - slot), "block is late: building at once");
+            debug!(target: "light_cl::sequencer", number = head.number + 1, behind = ?(now - seal_at), "block is late: sealing at once");
         }
-        Step::Build(head, late)
+        Step::Build(Box::new(heads), late)
     }
 
     fn safe_lag_exceeded(&self, heads: &Heads) -> Option<u64> {
@@ -310,96 +316,7 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
         (max > 0 && lag >= max).then_some(lag)
     }
 
-    /// Builds the block after `head` and publishes it; a `late` block is counted once built.
-    async fn slot(&mut self, head: L2BlockRef, late: bool) -> Result<(), SequenceError> {
-        let started = Instant::now();
-        let built = self.build_on(head).await;
-        let built = match built {
-            Ok(built) => built,
-            Err(e) => {
-                metrics::sequencer_failed(e.kind());
-                return Err(e);
-            }
-        };
-        metrics::sequencer_built(started.elapsed());
-        if late {
-            metrics::sequencer_late();
-        }
-        self.waiting_for = None;
-        self.publish(&built.payload).await;
-        Ok(())
-    }
-
-    async fn build_on(&mut self, head: L2BlockRef) -> Result<Built, SequenceError> {
-        let origin = self.origins.next_origin(&head).await?;
-        let parent_config = self.system_config_of(&head).await?;
-        let prepared = prepare_attributes(
-            self.origins.l1(),
-            &self.config,
-            &self.blob_schedule,
-            &head,
-            &parent_config,
-            &origin,
-        )
-        .await?;
-        validate_attributes(&self.config, &prepared.attributes)?;
-        let no_tx_pool = prepared.attributes.no_tx_pool == Some(true);
-        let built = self.owner.build(head.hash, prepared.attributes).await?;
-        self.last = Some((built.head.hash, prepared.system_config));
-        let txs = built.payload.payload.as_v1().transactions.len();
-        info!(target: "light_cl::sequencer", number = built.head.number, hash = %built.head.hash, timestamp = built.head.timestamp, origin = built.head.l1_origin.number, seq = built.head.sequence_number, txs, deposits = prepared.deposits, no_tx_pool, "sealed block");
-        Ok(built)
-    }
-
-    /// The system config `head` was built with: remembered for the block built last, from the
-    /// rollup config at genesis, else rebuilt from the block.
-    async fn system_config_of(&self, head: &L2BlockRef) -> Result<SystemConfig, SequenceError> {
-        if let Some((hash, config)) = &self.last {
-            if *hash == head.hash {
-                return Ok(config.clone());
-            }
-        }
-        let bad = |e: &dyn std::fmt::Display| SequenceError::ParentConfig(e.to_string());
-        if head.number == self.config.genesis.l2.number {
-            return self.config.genesis_system_config().map_err(|e| bad(&e));
-        }
-        let (header, first_tx) =
-            self.chain.header_and_first_tx(head.hash).await?.ok_or_else(|| {
-                SequenceError::ParentConfig(format!(
-                    "block {} ({}) not found",
-                    head.number, head.hash
-                ))
-            })?;
-        let info =
-            l1_info_of_block(head.number, first_tx.as_ref()).map_err(|e: BlockRefError| bad(&e))?;
-        SystemConfig::from_l2_block(&self.config, &header, &info)
-            .map_err(|e: SystemConfigError| bad(&e))
-    }
-
-    /// Sends the sealed block to every publish target, all at once, and waits for their answers,
-    /// at most half a block time, so that a slow target cannot hold up the chain. Failures are
-    /// logged and counted, never fatal.
-    async fn publish(&self, payload: &OpExecutionData) {
-        let budget = Duration::from_millis(self.config.block_time.saturating_mul(500));
-        let sends = self.publishers.iter().map(|p| async move {
-            let result = match tokio::time::timeout(budget, p.publish(payload)).await {
-                Ok(result) => result,
-                Err(_) => Err(format!("no answer within {budget:?} (half a block time)")),
-            };
-            (p, result)
-        });
-        for (publisher, result) in futures::future::join_all(sends).await {
-            match result {
-                Ok(()) => metrics::published(publisher.kind(), true),
-                Err(e) => {
-                    metrics::published(publisher.kind(), false);
-                    warn!(target: "light_cl::sequencer", target_ = %publisher.target(), %e, number = payload.payload.block_number(), "publishing the block failed");
-                }
-            }
-        }
-    }
-
-    async fn handle(&mut self, control: Control) {
+    pub(super) async fn handle(&mut self, control: Control) {
         match control {
             Control::Start(hash, reply) => {
                 let result = self.start(hash).await;
@@ -465,11 +382,12 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
 }
 
 enum Step {
-    /// Build on this head; whether the block is late.
-    Build(L2BlockRef, bool),
+    /// Build on these heads; whether the block is late (its window is over).
+    Build(Box<Heads>, bool),
     Wait(Option<Duration>),
 }
 
-fn unix_now() -> Duration {
+/// The wall clock as time since the Unix epoch.
+pub(super) fn unix_now() -> Duration {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
 }
