@@ -29,7 +29,7 @@ use reth_db::{init_db, mdbx::DatabaseArguments};
 use reth_network_api::{Peers, PeersInfo};
 use reth_node_builder::{NodeBuilder, NodeConfig, NodeHandleFor};
 use reth_node_core::{
-    args::{DatadirArgs, DiscoveryArgs, NetworkArgs, RpcServerArgs},
+    args::{DatadirArgs, DiscoveryArgs, NetworkArgs, PayloadBuilderArgs, RpcServerArgs},
     dirs::MaybePlatformPath,
 };
 use reth_optimism_chainspec::OpChainSpec;
@@ -95,9 +95,18 @@ fn granite_genesis(l2_time: u64) -> serde_json::Value {
         },
         "nonce": "0x0", "timestamp": format!("{l2_time:#x}"), "extraData": "0x",
         "gasLimit": "0x1c9c380", "difficulty": "0x0",
-        "mixHash": B256::ZERO, "coinbase": Address::ZERO, "alloc": {}, "number": "0x0"
+        "mixHash": B256::ZERO, "coinbase": Address::ZERO, "number": "0x0",
+        "alloc": { LOAD.to_string(): { "balance": "0xd3c21bcecceda1000000" } }
     })
 }
+
+/// The second dev account of reth's test mnemonic, funded in L2 genesis: the sender of test
+/// load on L2.
+pub const LOAD: Address = alloy_primitives::address!("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+
+/// How often reth's payload job rebuilds a block during its fill window in tests (reth's
+/// default is 1 s, a whole block time here).
+pub const BUILDER_INTERVAL: Duration = Duration::from_millis(100);
 
 /// The scripted L1, the scripted source, the chain and its rollup.json.
 pub struct World {
@@ -227,6 +236,10 @@ pub async fn launch_on(
         })
         .with_unused_ports()
         .with_rpc(rpc_args)
+        .with_payload_builder(PayloadBuilderArgs {
+            interval: BUILDER_INTERVAL,
+            ..PayloadBuilderArgs::default()
+        })
         .with_datadir_args(DatadirArgs {
             datadir: MaybePlatformPath::from(datadir.to_path_buf()),
             ..Default::default()
