@@ -3,6 +3,7 @@
 //! forkchoice updates the way reth's engine does.
 
 pub mod attributes;
+pub mod conductor;
 pub mod engine;
 pub mod http;
 pub mod l1;
@@ -11,6 +12,7 @@ pub mod sequencing;
 pub mod source;
 
 pub use attributes::{next_block_attributes, next_block_attributes_for};
+pub use conductor::{Commit, CommitFault, ScriptedConductor};
 pub use engine::{BuildTimes, Fault, MemEngine};
 pub use http::{Reply, RpcServer};
 pub use l1::{ScriptedL1, L1_GENESIS_TIME};

@@ -1,13 +1,17 @@
 //! A sequencer on a [`Rig`] and the waits its tests share.
 
 use crate::Rig;
+use crate::{Reply, RpcServer};
 use jsonrpsee::server::Server;
 use light_cl::sequencer::{
-    Admin, Publish, Sequencer, SequencerConfig, SequencerDeps, SequencerHandle,
+    Admin, Conductor, Publish, Sequencer, SequencerConfig, SequencerDeps, SequencerHandle,
 };
 use light_cl_protocol::{L1BlobSchedule, L2BlockRef};
-use light_cl_rpc::{AdminApiServer, AdminRpc, L1Client, PayloadPublisher};
-use std::time::Duration;
+use light_cl_rpc::{AdminApiServer, AdminRpc, ConductorClient, L1Client, PayloadPublisher};
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 use url::Url;
 
 /// Test settings: confirmation depth 0, retry after 20 ms, active or not.
@@ -26,6 +30,20 @@ pub fn start_sequencer(
     settings: SequencerConfig,
     publish_to: Vec<Url>,
 ) -> SequencerHandle {
+    start_sequencer_behind(rig, settings, publish_to, None)
+}
+
+/// The same behind the op-conductor at `conductor` (calls bounded by 200 ms).
+pub fn start_sequencer_behind(
+    rig: &Rig,
+    settings: SequencerConfig,
+    publish_to: Vec<Url>,
+    conductor: Option<Url>,
+) -> SequencerHandle {
+    let conductor = conductor.map(|url| {
+        let client = ConductorClient::new(url, Duration::from_millis(200)).expect("client");
+        Box::new(client) as Box<dyn Conductor>
+    });
     let l1 = L1Client::new(rig.l1.server.url(), Duration::from_secs(2)).expect("L1 client");
     let publishers = publish_to
         .into_iter()
@@ -41,6 +59,7 @@ pub fn start_sequencer(
         settings,
         ready: rig.follow.ready(),
         publishers,
+        conductor,
     });
     tokio::spawn(task.run(std::future::pending()));
     handle
@@ -91,7 +110,31 @@ pub async fn chain(rig: &Rig, head: &L2BlockRef) -> Vec<L2BlockRef> {
 
 /// Serves `admin` (the `admin_*` RPC) on a free loopback port.
 pub async fn admin_server(admin: Admin) -> (Url, jsonrpsee::server::ServerHandle) {
-    let server = Server::builder().build("127.0.0.1:0").await.expect("bind loopback");
+    admin_server_on("127.0.0.1:0".parse().expect("addr"), admin).await
+}
+
+/// Serves `admin` on `addr` (for nodes that must be named before they start).
+pub async fn admin_server_on(
+    addr: std::net::SocketAddr,
+    admin: Admin,
+) -> (Url, jsonrpsee::server::ServerHandle) {
+    let server = Server::builder().build(addr).await.expect("bind loopback");
     let url = format!("http://{}", server.local_addr().expect("addr")).parse().expect("url");
     (url, server.start(AdminRpc::new(admin).into_rpc()))
+}
+
+/// A rollup node that records every `admin_postUnsafePayload` it receives.
+pub async fn recorder() -> (RpcServer, Arc<Mutex<Vec<serde_json::Value>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let server = RpcServer::start(Arc::new(move |method, params| {
+        if method == "admin_postUnsafePayload" {
+            log.lock().unwrap().push(params[0].clone());
+            Reply::Result(serde_json::Value::Null)
+        } else {
+            Reply::Error(-32601, format!("method {method} not found"))
+        }
+    }))
+    .await;
+    (server, seen)
 }

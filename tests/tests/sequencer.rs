@@ -8,11 +8,11 @@ use light_cl::sequencer::{Admin, SequencerHandle};
 use light_cl_rpc::AdminApiClient;
 use light_cl_tests::{
     sequencing::{
-        admin_server, apply_genesis_safe, chain, settings, start_sequencer, wait_for_head, waited,
+        admin_server, apply_genesis_safe, chain, recorder, settings, start_sequencer,
+        wait_for_head, waited,
     },
-    Reply, Rig, RpcServer,
+    Rig,
 };
-use std::sync::{Arc, Mutex};
 use url::Url;
 
 const MAX_DRIFT: u64 = 1800;
@@ -140,22 +140,6 @@ async fn admin_controls_and_errors() {
     assert!(!plain.sequencer_active().await.unwrap());
     let err = plain.start_sequencer(last).await.unwrap_err().to_string();
     assert!(err.contains("sequencer is not enabled"), "{err}");
-}
-
-/// A rollup node that records every `admin_postUnsafePayload` it receives.
-async fn recorder() -> (RpcServer, Arc<Mutex<Vec<serde_json::Value>>>) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    let server = RpcServer::start(Arc::new(move |method, params| {
-        if method == "admin_postUnsafePayload" {
-            log.lock().unwrap().push(params[0].clone());
-            Reply::Result(serde_json::Value::Null)
-        } else {
-            Reply::Error(-32601, format!("method {method} not found"))
-        }
-    }))
-    .await;
-    (server, seen)
 }
 
 #[tokio::test]

@@ -65,10 +65,11 @@ async fn a_stop_during_the_fill_window_drops_the_block() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let filling = filling.expect("a block in its fill window");
-    let head = rig.engine.labels().0;
     let seen = handle.idle().borrow().count;
     let stopped_at = handle.stop().await.unwrap();
-    assert_eq!(stopped_at, head.hash, "stop returns the head, not the block being filled");
+    let head = rig.engine.labels().0;
+    assert_eq!(stopped_at, head.hash, "stop returns the head");
+    assert!(head.timestamp < filling.timestamp, "not the block being filled");
     waited(&handle, seen, "inactive").await;
     assert_eq!(rig.engine.labels().0, head, "the block being filled is not sealed");
     let after = rig.engine.build_times();
@@ -100,8 +101,9 @@ async fn an_l1_reorg_of_unsafe_origins_rewinds_to_the_highest_block_with_a_canon
     let new_origin_6 = rig.l1.block(6).id();
     wait_for_head(&rig, "a block on the new L1 branch's block 6", |h| h.l1_origin == new_origin_6)
         .await;
+    let stopped_at = handle.stop().await.unwrap();
     let head = rig.engine.labels().0;
-    handle.stop().await.unwrap();
+    assert_eq!(stopped_at, head.hash);
 
     let after = chain(&rig, &head).await;
     assert_eq!(after[..18], before[..18], "blocks with canonical origins are kept");

@@ -122,6 +122,18 @@ pub struct SequencerArgs {
     /// blocks.
     #[arg(long = "rollup.admin-on-http", requires = "sequencing")]
     pub admin_on_http: bool,
+    /// Sequence behind op-conductor (high availability): start stopped until the conductor
+    /// starts this node, build only while the conductor says it leads, and commit every sealed
+    /// block to it before making it the head or publishing it. op-conductor calls the `admin_*`
+    /// methods on the node's HTTP RPC, so this needs `--rollup.admin-on-http`.
+    #[arg(long = "conductor.enabled", requires_all = ["sequencing", "admin_on_http"])]
+    pub conductor_enabled: bool,
+    /// op-conductor's RPC URL.
+    #[arg(long = "conductor.rpc", value_name = "URL", default_value = light_cl_rpc::DEFAULT_CONDUCTOR_RPC)]
+    pub conductor_rpc: Url,
+    /// Timeout of each call to op-conductor (each is tried twice).
+    #[arg(long = "conductor.rpc-timeout", value_name = "DURATION", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub conductor_rpc_timeout: Duration,
     /// L1 chain config (an L1 genesis.json, or just its `config` object) for the blob fee
     /// schedule, when L1 is neither Ethereum mainnet nor Sepolia.
     #[arg(long = "rollup.l1-chain-config", value_name = "PATH")]
@@ -139,6 +151,9 @@ impl Default for SequencerArgs {
             publish_to: Vec::new(),
             publish_jwt_secret: None,
             admin_on_http: false,
+            conductor_enabled: false,
+            conductor_rpc: light_cl_rpc::DEFAULT_CONDUCTOR_RPC.parse().expect("a valid URL"),
+            conductor_rpc_timeout: light_cl_rpc::DEFAULT_CONDUCTOR_TIMEOUT,
             l1_chain_config: None,
         }
     }
@@ -318,6 +333,11 @@ mod tests {
             "1800",
             "--rollup.sequencer-seal-margin",
             "80ms",
+            "--conductor.enabled",
+            "--conductor.rpc",
+            "http://conductor:8547",
+            "--conductor.rpc-timeout",
+            "2s",
             "--rollup.publish-to",
             "http://replica-1:9545",
             "--rollup.publish-to",
@@ -346,6 +366,9 @@ mod tests {
         assert!(seq.sequencing && seq.stopped && seq.admin_on_http);
         assert_eq!((seq.l1_confs, seq.max_safe_lag), (2, 1800));
         assert_eq!(seq.seal_margin, Duration::from_millis(80));
+        assert!(seq.conductor_enabled);
+        assert_eq!(seq.conductor_rpc.as_str(), "http://conductor:8547/");
+        assert_eq!(seq.conductor_rpc_timeout, Duration::from_secs(2));
         assert_eq!(seq.publish_to.len(), 2);
         assert_eq!(seq.publish_to[1].port(), Some(8551));
         assert_eq!(seq.publish_jwt_secret, Some(PathBuf::from("/etc/jwt.hex")));
@@ -371,6 +394,25 @@ mod tests {
         .err()
         .unwrap();
         assert!(err.to_string().contains("--rollup.sequencing"), "{err}");
+        // A conductor needs sequencing and the admin methods where op-conductor calls them.
+        let base = [
+            "op-reth-light",
+            "--rollup.follow-source",
+            "http://x",
+            "--rollup.l1-rpc",
+            "http://l1",
+            "--rollup.config",
+            "rollup.json",
+            "--rollup.sequencing",
+            "--conductor.enabled",
+        ];
+        let err = Cmd::try_parse_from(base).err().unwrap();
+        assert!(err.to_string().contains("--rollup.admin-on-http"), "{err}");
+        let cmd = Cmd::try_parse_from(base.iter().chain(&["--rollup.admin-on-http"])).unwrap();
+        let seq = &cmd.args.light.sequencer;
+        assert!(seq.conductor_enabled);
+        assert_eq!(seq.conductor_rpc.as_str(), "http://127.0.0.1:8547/", "op-node's default");
+        assert_eq!(seq.conductor_rpc_timeout, Duration::from_secs(1), "op-node's default");
     }
 
     #[test]

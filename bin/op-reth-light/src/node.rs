@@ -19,14 +19,14 @@ use light_cl::{
     follow::FollowExit,
     gossip::ProposalTarget,
     remind_fork_limit,
-    sequencer::{Admin, Publish, Sequencer, SequencerConfig, SequencerDeps},
+    sequencer::{Admin, Conductor, Publish, Sequencer, SequencerConfig, SequencerDeps},
     Chain, Endpoint, EngineOwner, FollowConfig, FollowTask, OwnerStopped, View,
     FORK_LIMIT_REMINDER_EVERY,
 };
 use light_cl_protocol::{L1BlobSchedule, RollupConfig};
 use light_cl_rpc::{
-    AdminApiServer, AdminRpc, L1Client, L2Client, Late, OptimismApiServer, OptimismRpc,
-    PayloadPublisher, DEFAULT_L1_TIMEOUT, DEFAULT_L2_TIMEOUT,
+    AdminApiServer, AdminRpc, ConductorClient, L1Client, L2Client, Late, OptimismApiServer,
+    OptimismRpc, PayloadPublisher, DEFAULT_L1_TIMEOUT, DEFAULT_L2_TIMEOUT,
 };
 use reth_network_api::BlockDownloaderProvider;
 use reth_network_p2p::HeadersClient;
@@ -96,6 +96,7 @@ pub struct LightCl<O> {
 struct SequencerSetup {
     config: SequencerConfig,
     publishers: Vec<Box<dyn Publish>>,
+    conductor: Option<ConductorClient>,
     l1_chain_config: Option<PathBuf>,
     /// Read before launch when the rollup config is known then.
     blob_schedule: Option<L1BlobSchedule>,
@@ -121,16 +122,26 @@ impl SequencerSetup {
             })
             .collect::<Result<_, _>>()
             .wrap_err("--rollup.publish-to")?;
+        let conductor = args
+            .conductor_enabled
+            .then(|| ConductorClient::new(args.conductor_rpc.clone(), args.conductor_rpc_timeout))
+            .transpose()
+            .wrap_err("--conductor.rpc")?;
+        if conductor.is_some() && !args.stopped {
+            info!(target: "light_cl::sequencer", conductor = %args.conductor_rpc, "behind op-conductor: starting stopped until the conductor starts this node");
+        }
         let config = SequencerConfig {
             conf_depth: args.l1_confs,
             max_safe_lag: args.max_safe_lag,
-            start_active: !args.stopped,
+            // op-node: a sequencer behind a conductor starts stopped.
+            start_active: !args.stopped && conductor.is_none(),
             seal_margin: args.seal_margin,
             ..SequencerConfig::new()
         };
         Ok(Some(Self {
             config,
             publishers,
+            conductor,
             l1_chain_config: args.l1_chain_config.clone(),
             blob_schedule: None,
         }))
@@ -455,6 +466,7 @@ where
                     settings: seq.config,
                     ready: follow.ready(),
                     publishers,
+                    conductor: seq.conductor.map(|c| Box::new(c) as Box<dyn Conductor>),
                 });
                 (Some(task), Some(seq_handle))
             }

@@ -1,4 +1,4 @@
-//! The sequencer's fill window on real reth: a loopback load generator sends a transfer every
+//! The sequencer on real reth, with load and with a stalled source. Fill window: a loopback load generator sends a transfer every
 //! 50 ms to a light-CL sequencer at 1 s blocks on a reth dev L1. Each transaction sent well
 //! inside a block's window (from `T - 1 s` to `T` minus the seal margin) is in that block, and
 //! blocks become the head before their timestamp `T`, not after it.
@@ -11,6 +11,7 @@ use alloy_rpc_types_eth::{TransactionInput, TransactionRequest};
 use common::{rpc, seq::*, wait, BUILDER_INTERVAL, LOAD};
 use jsonrpsee::{core::client::ClientT, http_client::HttpClient, rpc_params};
 use light_cl::sequencer::DEFAULT_SEAL_MARGIN;
+use light_cl_tests::Reply;
 use reth_e2e_test_utils::{transaction::TransactionTestContext, wallet::Wallet};
 use serde_json::Value;
 use std::{
@@ -133,4 +134,34 @@ async fn transactions_sent_during_the_window_land_in_the_block_being_filled() {
         before * 5 >= offsets.len() * 4,
         "most blocks are sealed before their timestamp: {offsets:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocks_keep_coming_while_the_follow_source_stalls_for_30_seconds() {
+    reth_tracing::init_test_tracing();
+    let dir = tempfile::tempdir().unwrap();
+    let world = SeqWorld::new(dir.path(), unix_now(), Address::ZERO).await;
+    let (a, _a_tasks) = world.launch(&dir.path().join("a"), world.sequencer_args()).await;
+    let started = wait_head(&a, &world.rollup, "blocks on time", |h| h.number >= 3).await;
+
+    // The source takes requests and answers none for an hour.
+    let never = Reply::Result(serde_json::to_value(status(world.l1_0, world.genesis_l2)).unwrap());
+    world.source.set_reply(Reply::Delayed(Duration::from_secs(3_600), Box::new(never)));
+    let polls = world.source.polls();
+    let mut last = started;
+    let stalled_from = now();
+    while now() - stalled_from < Duration::from_secs(30) {
+        let head = head(&a, &world.rollup);
+        assert!(
+            head.timestamp + 3 >= now().as_secs(),
+            "the head fell behind the clock: {head:?}"
+        );
+        last = head;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let asked = world.source.polls() - polls;
+    println!("{} blocks while the source stalled for 30 s; the follow task asked it {asked} times", last.number - started.number);
+    assert!(last.number >= started.number + 28, "a block per second: {started:?} → {last:?}");
+    assert!(asked >= 2, "the follow task kept asking ({asked})");
+    assert_eq!(world.source.server.max_open_connections(), 1, "one request in flight at a time");
 }

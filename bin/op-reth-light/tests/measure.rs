@@ -379,6 +379,7 @@ async fn sequencer_build_round_trip_in_process_vs_engine_api() -> eyre::Result<(
         settings,
         ready: follow.ready(),
         publishers: Vec::new(),
+        conductor: None,
     });
     tokio::spawn(follow.run(std::future::pending()));
     tokio::spawn(sequencer.run(std::future::pending()));

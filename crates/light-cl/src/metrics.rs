@@ -147,6 +147,12 @@ pub const METRICS: &[Metric] = &[
         "When each block was sealed relative to its timestamp (negative: before)",
     ),
     m(
+        "light_cl_sequencer_conductor_commits_total",
+        C,
+        Unit::Count,
+        "Sealed blocks committed to op-conductor, by outcome (ok, failed)",
+    ),
+    m(
         "light_cl_sequencer_rewinds_total",
         C,
         Unit::Count,
@@ -362,6 +368,11 @@ pub(crate) fn pushed(outcome: &'static str) {
 pub(crate) fn sequencer_sealed_offset(sealed: Duration, timestamp: Duration) {
     let offset = sealed.as_secs_f64() - timestamp.as_secs_f64();
     histogram!("light_cl_sequencer_sealed_offset_seconds").record(offset);
+}
+
+pub(crate) fn conductor_commit(ok: bool) {
+    let outcome = if ok { "ok" } else { "failed" };
+    counter!("light_cl_sequencer_conductor_commits_total", "outcome" => outcome).increment(1);
 }
 
 pub(crate) fn sequencer_rewound(blocks: u64) {

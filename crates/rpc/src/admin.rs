@@ -1,5 +1,6 @@
-//! The `admin` namespace of a sequencing rollup node (op-node `node/api.go`): start and stop the
-//! sequencer, ask whether it is active, and take unsafe blocks pushed by another sequencer.
+//! The `admin` namespace of a sequencing rollup node (op-node `node/api.go`, 2024-10): start and
+//! stop the sequencer, ask whether it is active, take unsafe blocks pushed by another sequencer,
+//! and what op-conductor calls (`admin_overrideLeader`, `admin_conductorEnabled`).
 
 use alloy_eips::eip7685::Requests;
 use alloy_primitives::B256;
@@ -32,6 +33,15 @@ pub trait AdminApi {
     /// Takes a block sealed by another sequencer (op-node's execution payload envelope).
     #[method(name = "postUnsafePayload")]
     async fn post_unsafe_payload(&self, envelope: OpExecutionPayloadEnvelope) -> RpcResult<()>;
+
+    /// Sequences as the leader without asking the conductor, and commits nothing to it, until
+    /// the node restarts (op-node's override, for when the conductor cluster is down).
+    #[method(name = "overrideLeader")]
+    async fn override_leader(&self) -> RpcResult<()>;
+
+    /// Whether the sequencer runs behind op-conductor.
+    #[method(name = "conductorEnabled")]
+    async fn conductor_enabled(&self) -> RpcResult<bool>;
 }
 
 /// Why an admin call failed.
@@ -54,6 +64,12 @@ pub enum SequencerAdminError {
         /// The unsafe head.
         head: B256,
     },
+    /// `admin_startSequencer` could not ask the conductor whether this node leads.
+    #[error("sequencer leader check failed: {0}")]
+    LeaderCheck(String),
+    /// `admin_startSequencer` while the conductor says another node leads.
+    #[error("sequencer is not the leader, aborting")]
+    NotLeader,
     /// A pushed block was refused.
     #[error("payload refused: {0}")]
     Refused(String),
@@ -88,6 +104,10 @@ pub trait AdminBackend: Send + Sync + 'static {
         &self,
         payload: OpExecutionData,
     ) -> impl Future<Output = Result<(), SequencerAdminError>> + Send;
+    /// See [`AdminApiServer::override_leader`].
+    fn override_leader(&self) -> impl Future<Output = Result<(), SequencerAdminError>> + Send;
+    /// See [`AdminApiServer::conductor_enabled`].
+    fn conductor_enabled(&self) -> bool;
 }
 
 /// The `admin` server over an [`AdminBackend`].
@@ -120,6 +140,14 @@ impl<B: AdminBackend> AdminApiServer for AdminRpc<B> {
     async fn post_unsafe_payload(&self, envelope: OpExecutionPayloadEnvelope) -> RpcResult<()> {
         let payload = envelope_to_data(envelope).map_err(SequencerAdminError::Refused)?;
         Ok(self.backend.post_unsafe_payload(payload).await?)
+    }
+
+    async fn override_leader(&self) -> RpcResult<()> {
+        Ok(self.backend.override_leader().await?)
+    }
+
+    async fn conductor_enabled(&self) -> RpcResult<bool> {
+        Ok(self.backend.conductor_enabled())
     }
 }
 

@@ -101,4 +101,13 @@ impl<B: AdminBackend> AdminApiServer for Late<AdminRpc<B>> {
     async fn post_unsafe_payload(&self, envelope: OpExecutionPayloadEnvelope) -> RpcResult<()> {
         self.get()?.post_unsafe_payload(envelope).await
     }
+
+    async fn override_leader(&self) -> RpcResult<()> {
+        self.get()?.override_leader().await
+    }
+
+    /// Unavailable until the light CL has started (op-conductor retries it at start).
+    async fn conductor_enabled(&self) -> RpcResult<bool> {
+        self.get()?.conductor_enabled().await
+    }
 }

@@ -14,6 +14,7 @@
 
 mod admin;
 mod capped;
+mod conductor;
 mod el;
 mod l1;
 mod l2;
@@ -29,6 +30,7 @@ pub use capped::{
     CappedClient, CappedConfig, CappedError, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
     METHOD_NOT_FOUND,
 };
+pub use conductor::{ConductorClient, DEFAULT_CONDUCTOR_RPC, DEFAULT_CONDUCTOR_TIMEOUT};
 pub use el::ElError;
 pub use l1::{L1Client, DEFAULT_L1_TIMEOUT, DEFAULT_MAX_L1_RESPONSE_BYTES};
 pub use l2::{ElHeads, L2Block, L2Client, DEFAULT_L2_TIMEOUT, DEFAULT_MAX_BLOCK_RESPONSE_BYTES};

@@ -1,15 +1,17 @@
 //! Building a block for the sequencer in two requests, so that the payload builder can fill the
 //! block between them (book: "Running a light-CL sequencer", slot timeline):
 //! - [`EngineOwner::start_build`]: FCU(parent, attributes), which starts reth's payload job;
-//! - [`EngineOwner::seal`]: the best payload so far → new payload → FCU(new head).
+//! - [`EngineOwner::resolve`]: the best payload so far;
+//! - [`EngineOwner::seal`]: new payload → FCU(new head). A sequencer behind op-conductor commits
+//!   the payload to the conductor between the two.
 //!
 //! Every forkchoice update goes through [`EngineOwner::send`].
 
 use super::{BuildError, Building, Built, EngineOwner, EngineStep};
-use crate::{metrics, Chain, Engine};
+use crate::{Chain, Engine};
 use alloy_primitives::B256;
 use light_cl_protocol::L2BlockRef;
-use op_alloy_rpc_types_engine::OpPayloadAttributes;
+use op_alloy_rpc_types_engine::{OpExecutionData, OpPayloadAttributes};
 use tracing::{info, warn};
 
 impl<E: Engine, C: Chain> EngineOwner<E, C> {
@@ -55,27 +57,32 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
         Ok(Building { head, parent, id, timestamp })
     }
 
-    /// Seals `building` with the payload builder's best payload so far, inserts it and makes it
-    /// the head. Refused when the head moved since the build started (the payload is dropped).
-    pub(super) async fn seal(&mut self, building: Building) -> Result<Built, BuildError> {
-        if self.head_target.is_some() {
-            return Err(BuildError::Syncing);
-        }
-        let heads = self.chain.heads().await?;
-        if heads.unsafe_head.hash != building.head {
-            return Err(BuildError::HeadMoved {
-                parent: building.head,
-                head: heads.unsafe_head.hash,
-            });
-        }
-        let started = std::time::Instant::now();
+    /// The payload builder's best payload so far for `building`. Refused when the head moved
+    /// since the build started (the payload is dropped).
+    pub(super) async fn resolve(
+        &mut self,
+        building: Building,
+    ) -> Result<OpExecutionData, BuildError> {
+        self.still_on(&building).await?;
         let step = EngineStep::GetPayload;
-        let payload = self
-            .engine
+        self.engine
             .get_payload(building.id)
             .await
-            .map_err(|error| BuildError::Engine { step, error })?;
+            .map_err(|error| BuildError::Engine { step, error })
+    }
+
+    /// Inserts `payload`, the block resolved for `building`, and makes it the head. Refused when
+    /// the head moved since the build started.
+    pub(super) async fn seal(
+        &mut self,
+        building: Building,
+        payload: OpExecutionData,
+    ) -> Result<Built, BuildError> {
+        let heads = self.still_on(&building).await?;
         let hash = payload.payload.block_hash();
+        if payload.payload.parent_hash() != building.parent.hash {
+            return Err(BuildError::NotHead { hash, head: heads.unsafe_head.hash });
+        }
         let step = EngineStep::NewPayload;
         let status = self
             .engine
@@ -107,7 +114,22 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
         if heads.unsafe_head.hash != hash {
             return Err(BuildError::NotHead { hash, head: heads.unsafe_head.hash });
         }
-        metrics::build_round_trip(started.elapsed());
         Ok(Built { head: heads.unsafe_head, payload })
+    }
+
+    /// The heads, if the engine is not syncing and the head is still the one `building` started
+    /// on.
+    async fn still_on(&mut self, building: &Building) -> Result<crate::Heads, BuildError> {
+        if self.head_target.is_some() {
+            return Err(BuildError::Syncing);
+        }
+        let heads = self.chain.heads().await?;
+        if heads.unsafe_head.hash != building.head {
+            return Err(BuildError::HeadMoved {
+                parent: building.head,
+                head: heads.unsafe_head.hash,
+            });
+        }
+        Ok(heads)
     }
 }

@@ -23,8 +23,10 @@ pub enum EngineRequest {
     /// Start building a block with these attributes on a parent while the head is the given
     /// hash (the parent itself, or for a rewind a canonical ancestor at or above safe).
     StartBuild(StartBuild, oneshot::Sender<Result<Building, BuildError>>),
-    /// Seal a started block with the best payload so far, insert it and make it the head.
-    Seal(Building, oneshot::Sender<Result<Built, BuildError>>),
+    /// The best payload so far of a started block.
+    Resolve(Building, oneshot::Sender<Result<OpExecutionData, BuildError>>),
+    /// Insert a started block's resolved payload and make it the head.
+    Seal(Building, Box<OpExecutionData>, oneshot::Sender<Result<Built, BuildError>>),
     /// A block pushed from outside (`admin_postUnsafePayload`): insert it and make it the head
     /// if it extends the head.
     Push(Box<OpExecutionData>, oneshot::Sender<Result<L2BlockRef, PushError>>),
@@ -130,23 +132,40 @@ impl EngineOwnerHandle {
         rx.await.map_err(|_| BuildError::Stopped)?
     }
 
-    /// Seals a started block with the best payload so far, inserts it and makes it the head
-    /// (refused when the head moved since the build started).
-    pub async fn seal(&self, building: Building) -> Result<Built, BuildError> {
+    /// The best payload so far of a started block (refused when the head moved since the build
+    /// started).
+    pub async fn resolve(&self, building: Building) -> Result<OpExecutionData, BuildError> {
         let (tx, rx) = oneshot::channel();
-        self.tx.send(EngineRequest::Seal(building, tx)).await.map_err(|_| BuildError::Stopped)?;
+        self.tx
+            .send(EngineRequest::Resolve(building, tx))
+            .await
+            .map_err(|_| BuildError::Stopped)?;
         rx.await.map_err(|_| BuildError::Stopped)?
     }
 
-    /// Builds on the head `parent` and seals at once: [`start_build`](Self::start_build) then
-    /// [`seal`](Self::seal).
+    /// Inserts a started block's resolved `payload` and makes it the head (refused when the
+    /// head moved since the build started).
+    pub async fn seal(
+        &self,
+        building: Building,
+        payload: OpExecutionData,
+    ) -> Result<Built, BuildError> {
+        let (tx, rx) = oneshot::channel();
+        let request = EngineRequest::Seal(building, Box::new(payload), tx);
+        self.tx.send(request).await.map_err(|_| BuildError::Stopped)?;
+        rx.await.map_err(|_| BuildError::Stopped)?
+    }
+
+    /// Builds on the head `parent` and seals at once: [`start_build`](Self::start_build),
+    /// [`resolve`](Self::resolve), [`seal`](Self::seal).
     pub async fn build(
         &self,
         parent: L2BlockRef,
         attributes: OpPayloadAttributes,
     ) -> Result<Built, BuildError> {
         let building = self.start_build(parent.hash, parent, attributes).await?;
-        self.seal(building).await
+        let payload = self.resolve(building).await?;
+        self.seal(building, payload).await
     }
 
     /// Inserts a pushed block and makes it the head, if it extends the head.

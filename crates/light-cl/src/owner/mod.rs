@@ -102,8 +102,15 @@ impl<E: Engine, C: Chain> EngineOwner<E, C> {
                     }
                     let _ = reply.send(started);
                 }
-                EngineRequest::Seal(building, reply) => {
-                    let built = self.seal(building).await;
+                EngineRequest::Resolve(building, reply) => {
+                    let resolved = self.resolve(building).await;
+                    if let Err(e) = &resolved {
+                        warn!(target: "light_cl::engine", %e, "payload not resolved");
+                    }
+                    let _ = reply.send(resolved);
+                }
+                EngineRequest::Seal(building, payload, reply) => {
+                    let built = self.seal(building, *payload).await;
                     if let Err(e) = &built {
                         warn!(target: "light_cl::engine", %e, "block not sealed");
                     }

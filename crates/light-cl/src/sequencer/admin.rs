@@ -38,6 +38,16 @@ impl AdminBackend for Admin {
         self.sequencer.as_ref().is_some_and(|s| s.is_active())
     }
 
+    async fn override_leader(&self) -> Result<(), SequencerAdminError> {
+        self.sequencer()?.override_leader().await?;
+        info!(target: "light_cl::sequencer", "admin_overrideLeader: sequencing as the leader without the conductor until restart");
+        Ok(())
+    }
+
+    fn conductor_enabled(&self) -> bool {
+        self.sequencer.as_ref().is_some_and(|s| s.conductor_enabled())
+    }
+
     /// Refused while sequencing; otherwise the engine owner takes the block if it extends the
     /// unsafe head.
     async fn post_unsafe_payload(

@@ -12,6 +12,7 @@ pub(super) enum Control {
     Stop(oneshot::Sender<Result<B256, SequencerAdminError>>),
     Push(Box<OpExecutionData>, oneshot::Sender<Result<L2BlockRef, SequencerAdminError>>),
     Propose(Box<OpExecutionData>, oneshot::Sender<Result<Proposed, SequencerAdminError>>),
+    OverrideLeader(oneshot::Sender<()>),
 }
 
 /// Starts and stops the sequencer, and tells whether it is building.
@@ -20,6 +21,7 @@ pub struct SequencerHandle {
     pub(super) control: mpsc::Sender<Control>,
     pub(super) active: watch::Receiver<bool>,
     pub(super) idle: watch::Receiver<Idle>,
+    pub(super) conductor: bool,
 }
 
 /// How many times the sequencer has waited instead of building, and why it waited last.
@@ -39,6 +41,7 @@ impl std::fmt::Debug for Control {
             Self::Stop(_) => f.write_str("Stop"),
             Self::Push(p, _) => write!(f, "Push({})", p.payload.block_hash()),
             Self::Propose(p, _) => write!(f, "Propose({})", p.payload.block_hash()),
+            Self::OverrideLeader(_) => f.write_str("OverrideLeader"),
         }
     }
 }
@@ -73,6 +76,19 @@ impl SequencerHandle {
         let (tx, rx) = oneshot::channel();
         self.control.send(Control::Propose(Box::new(payload), tx)).await.map_err(|_| stopped())?;
         rx.await.map_err(|_| stopped())?
+    }
+
+    /// From now until the node restarts, sequences as the leader without asking the conductor
+    /// and commits nothing to it (op-node's `admin_overrideLeader`).
+    pub async fn override_leader(&self) -> Result<(), SequencerAdminError> {
+        let (tx, rx) = oneshot::channel();
+        self.control.send(Control::OverrideLeader(tx)).await.map_err(|_| stopped())?;
+        rx.await.map_err(|_| stopped())
+    }
+
+    /// Whether the sequencer runs behind op-conductor.
+    pub const fn conductor_enabled(&self) -> bool {
+        self.conductor
     }
 
     /// Whether the sequencer is building.

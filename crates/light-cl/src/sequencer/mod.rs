@@ -7,6 +7,7 @@
 
 mod admin;
 mod attributes;
+mod conductor;
 mod handle;
 mod origin;
 mod publish;
@@ -18,6 +19,7 @@ pub use attributes::{
     build_attributes, prepare_attributes, validate_attributes, AttributesError,
     AttributesValidationError, BuiltAttributes, SEQUENCER_FEE_VAULT,
 };
+pub use conductor::Conductor;
 pub use handle::{Idle, SequencerHandle};
 pub use origin::{L1OriginSelector, OriginError, SequencerL1, DEFAULT_SEQUENCER_CONF_DEPTH};
 pub use publish::Publish;

@@ -14,7 +14,7 @@ use light_cl_protocol::{
 };
 use op_alloy_rpc_types_engine::OpExecutionData;
 use std::time::{Duration, Instant};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
     /// Builds the next block on `heads` and publishes it. A block whose window is over (`late`,
@@ -48,6 +48,11 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
         late: bool,
     ) -> Result<Option<(Built, Prepared, bool)>, SequenceError> {
         let head = heads.unsafe_head;
+        match self.is_leader().await {
+            Ok(true) => {}
+            Ok(false) => return Err(SequenceError::NotLeader),
+            Err(e) => return Err(SequenceError::LeaderCheck(e)),
+        }
         let parent = self.parent_for(&heads).await?;
         let late = late || parent.hash != head.hash;
         let (building, prepared) = self.start_block(head, parent).await?;
@@ -55,9 +60,43 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
             info!(target: "light_cl::sequencer", number = parent.number + 1, "stopped while filling: the block is dropped");
             return Ok(None);
         }
-        let built = self.owner.seal(building).await?;
+        let resolving = Instant::now();
+        let payload = self.owner.resolve(building).await?;
+        let resolved = resolving.elapsed();
+        self.commit(&payload).await?;
+        let sealing = Instant::now();
+        let built = self.owner.seal(building, payload).await?;
+        metrics::build_round_trip(resolved + sealing.elapsed());
         metrics::sequencer_sealed_offset(unix_now(), Duration::from_secs(building.timestamp));
         Ok(Some((built, prepared, late)))
+    }
+
+    /// Commits the sealed block to the conductor, if there is one (and no override): retried
+    /// every `retry_after` for up to a block time, then the block is dropped. Never published
+    /// or made the head uncommitted.
+    async fn commit(&self, payload: &OpExecutionData) -> Result<(), SequenceError> {
+        let Some(conductor) = self.conductor.as_ref().filter(|_| !self.leader_override) else {
+            return Ok(());
+        };
+        let number = payload.payload.block_number();
+        let deadline = Instant::now() + Duration::from_secs(self.config.block_time);
+        loop {
+            match conductor.commit(payload).await {
+                Ok(()) => {
+                    metrics::conductor_commit(true);
+                    return Ok(());
+                }
+                Err(e) => {
+                    metrics::conductor_commit(false);
+                    if Instant::now() + self.settings.retry_after >= deadline {
+                        warn!(target: "light_cl::sequencer", number, %e, "the conductor did not take the block: dropped, not published");
+                        return Err(SequenceError::Commit(e));
+                    }
+                    debug!(target: "light_cl::sequencer", number, %e, "conductor commit failed, retrying");
+                    tokio::time::sleep(self.settings.retry_after).await;
+                }
+            }
+        }
     }
 
     /// When the block on `parent` is sealed: its timestamp minus the seal margin.

@@ -2,13 +2,13 @@
 //! and inserts it → the block is published (book: "Running a light-CL sequencer" and
 //! "Sequencing protocol").
 
-use super::Publish;
 use super::{
     attributes::AttributesError,
     handle::{Control, Idle, SequencerHandle},
     origin::{L1OriginSelector, OriginError, SequencerL1},
     AttributesValidationError,
 };
+use super::{Conductor, Publish};
 use crate::{metrics, owner::EngineOwnerHandle, BuildError, Chain, ChainError, Heads};
 use alloy_primitives::B256;
 use light_cl_protocol::{L1BlobSchedule, RollupConfig, SystemConfig};
@@ -84,6 +84,15 @@ pub enum SequenceError {
     /// Reading the local chain failed.
     #[error("local chain: {0}")]
     Chain(#[from] ChainError),
+    /// The conductor says another node leads.
+    #[error("the conductor says this node is not the leader")]
+    NotLeader,
+    /// The conductor could not be asked whether this node leads.
+    #[error("conductor leader check failed: {0}")]
+    LeaderCheck(String),
+    /// The conductor did not take the sealed block; it is dropped, never published.
+    #[error("conductor commit failed: {0}")]
+    Commit(String),
 }
 
 impl SequenceError {
@@ -116,6 +125,9 @@ impl SequenceError {
             Self::Build(BuildError::UnsupportedFork { .. }) => "unsupported_fork",
             Self::Build(_) => "build",
             Self::Chain(_) => "chain",
+            Self::NotLeader => "not_leader",
+            Self::LeaderCheck(_) => "conductor",
+            Self::Commit(_) => "commit",
         }
     }
 }
@@ -141,6 +153,9 @@ pub struct Sequencer<S, C> {
     pub(super) active: watch::Sender<bool>,
     pub(super) idle: watch::Sender<Idle>,
     pub(super) publishers: Vec<Box<dyn Publish>>,
+    pub(super) conductor: Option<Box<dyn Conductor>>,
+    /// `admin_overrideLeader` was called: lead without asking the conductor, commit nothing.
+    pub(super) leader_override: bool,
     /// The system config of the last block built, by hash.
     pub(super) last: Option<(B256, SystemConfig)>,
     /// What the last wait was for, to log a state once rather than every retry.
@@ -166,13 +181,24 @@ pub struct SequencerDeps<S, C> {
     pub ready: watch::Receiver<bool>,
     /// Where each sealed block is published.
     pub publishers: Vec<Box<dyn Publish>>,
+    /// op-conductor, when this sequencer runs behind one.
+    pub conductor: Option<Box<dyn Conductor>>,
 }
 
 impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
     /// A sequencer over `deps`, and its handle.
     pub fn new(deps: SequencerDeps<S, C>) -> (Self, SequencerHandle) {
-        let SequencerDeps { l1, chain, owner, config, blob_schedule, settings, ready, publishers } =
-            deps;
+        let SequencerDeps {
+            l1,
+            chain,
+            owner,
+            config,
+            blob_schedule,
+            settings,
+            ready,
+            publishers,
+            conductor,
+        } = deps;
         let (control_tx, control) = mpsc::channel(4);
         let (active, active_rx) = watch::channel(settings.start_active);
         let (idle, idle_rx) = watch::channel(Idle::default());
@@ -189,10 +215,15 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
             active,
             idle,
             publishers,
+            conductor,
+            leader_override: false,
             last: None,
             waiting_for: None,
         };
-        (sequencer, SequencerHandle { control: control_tx, active: active_rx, idle: idle_rx })
+        let conductor = sequencer.conductor.is_some();
+        let handle =
+            SequencerHandle { control: control_tx, active: active_rx, idle: idle_rx, conductor };
+        (sequencer, handle)
     }
 
     /// Builds blocks until `shutdown` resolves.
@@ -348,6 +379,10 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
                 };
                 let _ = reply.send(result);
             }
+            Control::OverrideLeader(reply) => {
+                self.leader_override = true;
+                let _ = reply.send(());
+            }
             Control::Propose(payload, reply) => {
                 let result = if self.is_active() {
                     Err(SequencerAdminError::Refused(ACTIVE.into()))
@@ -374,10 +409,26 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
         if heads.unsafe_head.hash != hash {
             return Err(SequencerAdminError::NotHead { given: hash, head: heads.unsafe_head.hash });
         }
+        match self.is_leader().await {
+            Ok(true) => {}
+            Ok(false) => return Err(SequencerAdminError::NotLeader),
+            Err(e) => return Err(SequencerAdminError::LeaderCheck(e)),
+        }
         info!(target: "light_cl::sequencer", number = heads.unsafe_head.number, %hash, "sequencer started by admin_startSequencer");
         self.waiting_for = None;
         self.set_active(true);
         Ok(())
+    }
+}
+
+impl<S, C> Sequencer<S, C> {
+    /// Whether this node may build: no conductor, the leader overridden, or the conductor says
+    /// it leads.
+    pub(super) async fn is_leader(&self) -> Result<bool, String> {
+        match &self.conductor {
+            Some(conductor) if !self.leader_override => conductor.leader().await,
+            _ => Ok(true),
+        }
     }
 }
 
