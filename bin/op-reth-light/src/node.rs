@@ -26,7 +26,7 @@ use light_cl::{
 use light_cl_protocol::{L1BlobSchedule, RollupConfig};
 use light_cl_rpc::{
     AdminApiServer, AdminRpc, ConductorClient, L1Client, L2Client, Late, OptimismApiServer,
-    OptimismRpc, PayloadPublisher, DEFAULT_L1_TIMEOUT, DEFAULT_L2_TIMEOUT,
+    OptimismRpc, P2pApiServer, P2pRpc, PayloadPublisher, DEFAULT_L1_TIMEOUT, DEFAULT_L2_TIMEOUT,
 };
 use reth_network_api::BlockDownloaderProvider;
 use reth_network_p2p::HeadersClient;
@@ -88,6 +88,7 @@ pub struct LightCl<O> {
     p2p: Option<P2pSetup>,
     rpc: Late<OptimismRpc<O>>,
     admin: Late<AdminRpc<Admin>>,
+    p2p_rpc: P2pRpc,
     admin_on_http: bool,
 }
 
@@ -210,6 +211,7 @@ impl<O> LightCl<O> {
             p2p: P2pSetup::from_args(&args.p2p, args.sequencer.sequencing, args.l1_rpc.is_some())?,
             rpc: Late::default(),
             admin: Late::default(),
+            p2p_rpc: P2pRpc::default(),
             admin_on_http: args.sequencer.admin_on_http,
         }))
     }
@@ -245,6 +247,7 @@ impl<O: light_cl_rpc::OutputSource> LightCl<O> {
         LightRpc {
             optimism: self.rpc.clone(),
             admin: self.admin.clone(),
+            p2p_rpc: self.p2p_rpc.clone(),
             admin_on_http: self.admin_on_http,
         }
     }
@@ -255,11 +258,13 @@ impl<O: light_cl_rpc::OutputSource> LightCl<O> {
 pub struct LightRpc<O> {
     optimism: Late<OptimismRpc<O>>,
     admin: Late<AdminRpc<Admin>>,
+    p2p_rpc: P2pRpc,
     admin_on_http: bool,
 }
 
 impl<O: light_cl_rpc::OutputSource> LightRpc<O> {
-    /// Registers `optimism_*` on every configured transport (HTTP, WS, IPC), and the `admin_*`
+    /// Registers `optimism_*` and `opp2p_peerStats` on every configured transport (HTTP, WS,
+    /// IPC), and the `admin_*`
     /// sequencer methods on the authenticated Engine API port (and on HTTP/WS/IPC with
     /// `--rollup.admin-on-http`).
     pub fn register(
@@ -270,6 +275,10 @@ impl<O: light_cl_rpc::OutputSource> LightRpc<O> {
         modules
             .merge_configured(self.optimism.into_rpc())
             .wrap_err("registering the optimism_* RPC namespace")?;
+        // op-node serves opp2p_* beside optimism_*; op-conductor's health check calls it.
+        modules
+            .merge_configured(self.p2p_rpc.into_rpc())
+            .wrap_err("registering the opp2p_* RPC namespace")?;
         let admin = self.admin.into_rpc();
         if self.admin_on_http {
             warn!(target: "light_cl", "--rollup.admin-on-http: admin_startSequencer, admin_stopSequencer, admin_sequencerActive and admin_postUnsafePayload are served without authentication on every configured HTTP, WS and IPC transport");
@@ -445,7 +454,10 @@ where
         // The gossip node needs the chain's signer first (from L1, retried while L1 is down).
         let mut gossip = match self.p2p {
             Some(p2p) => match p2p.start(&config, self.l1.clone(), &datadir, &stop).await? {
-                Some(gossip) => Some(gossip),
+                Some(gossip) => {
+                    self.p2p_rpc.set(gossip.peer_counts());
+                    Some(gossip)
+                }
                 None => return Ok(()),
             },
             None => None,

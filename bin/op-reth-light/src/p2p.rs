@@ -239,6 +239,12 @@ pub(crate) struct Gossip {
 }
 
 impl Gossip {
+    /// What `opp2p_peerStats` answers.
+    pub(crate) fn peer_counts(&self) -> impl Fn() -> light_cl_protocol::PeerStats + Send + Sync {
+        let handle = self.handle.clone();
+        move || handle.counts().peer_stats()
+    }
+
     /// The sequencer's gossip publisher, when it has a key (taken once).
     pub(crate) fn take_publisher(&mut self) -> Option<Box<dyn Publish>> {
         self.publisher.take().map(|p| Box::new(GossipPublish(p)) as Box<dyn Publish>)

@@ -152,15 +152,15 @@ async fn blocks_keep_coming_while_the_follow_source_stalls_for_30_seconds() {
     let stalled_from = now();
     while now() - stalled_from < Duration::from_secs(30) {
         let head = head(&a, &world.rollup);
-        assert!(
-            head.timestamp + 3 >= now().as_secs(),
-            "the head fell behind the clock: {head:?}"
-        );
+        assert!(head.timestamp + 3 >= now().as_secs(), "the head fell behind the clock: {head:?}");
         last = head;
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let asked = world.source.polls() - polls;
-    println!("{} blocks while the source stalled for 30 s; the follow task asked it {asked} times", last.number - started.number);
+    println!(
+        "{} blocks while the source stalled for 30 s; the follow task asked it {asked} times",
+        last.number - started.number
+    );
     assert!(last.number >= started.number + 28, "a block per second: {started:?} → {last:?}");
     assert!(asked >= 2, "the follow task kept asking ({asked})");
     assert_eq!(world.source.server.max_open_connections(), 1, "one request in flight at a time");

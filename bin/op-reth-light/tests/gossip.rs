@@ -109,6 +109,11 @@ impl GossipWorld {
         };
         let now = l1_number().await;
         wait(|| async { (l1_number().await > now).then_some(()) }, "an L1 block").await;
+        // op-conductor's health check reads the same count over opp2p_peerStats.
+        let stats: serde_json::Value =
+            common::rpc(&a).request("opp2p_peerStats", rpc_params![]).await.unwrap();
+        assert_eq!(stats["connected"], serde_json::json!(followers), "{stats}");
+        assert_eq!(stats["blocksTopicV3"], serde_json::json!(followers), "{stats}");
         let genesis = head(&a, &rollup).hash;
         common::rpc(&a)
             .request::<(), _>("admin_startSequencer", rpc_params![genesis])

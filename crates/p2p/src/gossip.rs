@@ -144,6 +144,27 @@ pub struct GossipCounts {
     pub dropped: AtomicU64,
     /// Peers connected now.
     pub peers: AtomicU64,
+    /// Connected peers subscribed to each block topic, by version (v1 first).
+    pub topic_peers: [AtomicU64; 4],
+}
+
+impl GossipCounts {
+    /// The counts as `opp2p_peerStats` reports them. There is no discovery table, ban list or
+    /// peer store: `table` and `banned` are 0 and `known` is the connected peers.
+    pub fn peer_stats(&self) -> light_cl_protocol::PeerStats {
+        let topic = |v: usize| self.topic_peers[v].load(Ordering::Relaxed);
+        let connected = self.peers.load(Ordering::Relaxed);
+        light_cl_protocol::PeerStats {
+            connected,
+            table: 0,
+            blocks_topic: topic(0),
+            blocks_topic_v2: topic(1),
+            blocks_topic_v3: topic(2),
+            blocks_topic_v4: topic(3),
+            banned: 0,
+            known: connected,
+        }
+    }
 }
 
 enum Command {
@@ -317,6 +338,17 @@ impl Node {
         let peers = self.swarm.connected_peers().count();
         self.counts.peers.store(peers as u64, Ordering::Relaxed);
         metrics::peers(peers);
+        self.topics_changed();
+    }
+
+    /// Counts the peers on each block topic again.
+    fn topics_changed(&self) {
+        let gossipsub = &self.swarm.behaviour().gossipsub;
+        for (i, version) in BlockVersion::ALL.into_iter().enumerate() {
+            let hash = IdentTopic::new(block_topic(self.chain_id, version)).hash();
+            let on = gossipsub.all_peers().filter(|(_, topics)| topics.contains(&&hash)).count();
+            self.counts.topic_peers[i].store(on as u64, Ordering::Relaxed);
+        }
     }
 
     fn on_command(&mut self, command: Command) {
@@ -356,6 +388,9 @@ impl Node {
                 }
                 self.peers_changed();
             }
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(
+                gossipsub::Event::Subscribed { .. } | gossipsub::Event::Unsubscribed { .. },
+            )) => self.topics_changed(),
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                 propagation_source,
                 message_id,
@@ -449,6 +484,11 @@ mod tests {
             }
         };
         assert!(first.payload.block_number() > 100);
+        // B relayed it: A and C are connected to B and on the topics (opp2p_peerStats).
+        let stats = b.counts().peer_stats();
+        assert_eq!((stats.connected, stats.known), (2, 2), "{stats:?}");
+        assert_eq!(stats.blocks_topic_v4, 2, "{stats:?}");
+        assert_eq!(stats.blocks_topic, 2, "every version's topic is joined: {stats:?}");
         while b_rx.try_recv().is_ok() {}
         let rejected_before = b.counts().rejected.load(Ordering::Relaxed);
 

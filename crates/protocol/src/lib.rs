@@ -23,6 +23,7 @@ mod deposits;
 mod follow_info;
 mod l1_info;
 mod output;
+mod peer_stats;
 mod quantity;
 mod rollup_config;
 mod sync_status;
@@ -44,6 +45,7 @@ pub use l1_info::{
     REGOLITH_L1_INFO_GAS,
 };
 pub use output::{output_root_v0, OutputResponse, OUTPUT_VERSION_V0};
+pub use peer_stats::PeerStats;
 pub use rollup_config::{
     ChainGenesis, ConfigError, Fork, ForkTimes, RollupConfig, SystemConfig,
     FJORD_MAX_SEQUENCER_DRIFT,

@@ -19,6 +19,7 @@ mod el;
 mod l1;
 mod l2;
 mod late;
+mod p2p;
 mod publish;
 mod server;
 
@@ -35,6 +36,7 @@ pub use el::ElError;
 pub use l1::{L1Client, DEFAULT_L1_TIMEOUT, DEFAULT_MAX_L1_RESPONSE_BYTES};
 pub use l2::{ElHeads, L2Block, L2Client, DEFAULT_L2_TIMEOUT, DEFAULT_MAX_BLOCK_RESPONSE_BYTES};
 pub use late::Late;
+pub use p2p::{P2pApiClient, P2pApiServer, P2pRpc, PeerCounts};
 pub use publish::PayloadPublisher;
 pub use server::{
     serve, NoOutputs, OptimismApiClient, OptimismApiServer, OptimismRpc, OutputError, OutputSource,
