@@ -5,14 +5,11 @@
 
 mod common;
 
-use alloy_eips::Encodable2718;
-use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
-use alloy_rpc_types_eth::{TransactionInput, TransactionRequest};
-use common::{rpc, seq::*, wait, BUILDER_INTERVAL, LOAD};
+use alloy_primitives::{Address, B256};
+use common::{rpc, seq::*, wait, BUILDER_INTERVAL};
 use jsonrpsee::{core::client::ClientT, http_client::HttpClient, rpc_params};
 use light_cl::sequencer::DEFAULT_SEAL_MARGIN;
 use light_cl_tests::Reply;
-use reth_e2e_test_utils::{transaction::TransactionTestContext, wallet::Wallet};
 use serde_json::Value;
 use std::{
     collections::BTreeMap,
@@ -27,24 +24,6 @@ const EVERY: Duration = Duration::from_millis(50);
 
 fn now() -> Duration {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap()
-}
-
-/// A signed transfer of 1 wei from [`LOAD`] with `nonce`.
-async fn transfer(nonce: u64) -> Bytes {
-    let signer = Wallet::new(2).with_chain_id(L2_CHAIN_ID).wallet_gen().remove(1);
-    assert_eq!(signer.address(), LOAD);
-    let request = TransactionRequest {
-        nonce: Some(nonce),
-        to: Some(TxKind::Call(Address::repeat_byte(0x42))),
-        value: Some(U256::from(1)),
-        gas: Some(21_000),
-        max_fee_per_gas: Some(20_000_000_000),
-        max_priority_fee_per_gas: Some(1_000_000_000),
-        chain_id: Some(L2_CHAIN_ID),
-        input: TransactionInput::new(Bytes::new()),
-        ..Default::default()
-    };
-    TransactionTestContext::sign_tx(signer, request).await.encoded_2718().into()
 }
 
 async fn included_in(client: &HttpClient, hash: B256) -> u64 {

@@ -453,3 +453,104 @@ async fn sequencer_build_round_trip_in_process_vs_engine_api() -> eyre::Result<(
     );
     Ok(())
 }
+
+/// Median and 99th percentile of signed `samples` (seconds).
+fn summary_f64(mut samples: Vec<f64>) -> (f64, f64) {
+    samples.sort_by(f64::total_cmp);
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.99))
+}
+
+/// Light-CL sequencing at 1 s blocks on a reth dev L1 for 300 blocks under a steady load: a
+/// loopback load generator sends a transfer every 50 ms (20 a second). Prints when each block
+/// became the head relative to its timestamp `T`, the transactions per block, and the time from
+/// sending a transaction to the head being the block that holds it. The head is sampled every
+/// 2 ms; payloads are rebuilt every [`BUILDER_INTERVAL`] during the fill window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement; run explicitly (about 5 minutes)"]
+async fn sequencer_under_load() -> eyre::Result<()> {
+    use alloy_primitives::{Address, B256};
+    use common::seq::*;
+    use serde_json::Value;
+    use std::{
+        collections::{BTreeMap, HashMap},
+        sync::atomic::{AtomicBool, Ordering},
+        time::{SystemTime, UNIX_EPOCH},
+    };
+
+    const BLOCKS: u64 = 300;
+    let now = || SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64();
+    let dir = tempfile::tempdir()?;
+    let world = SeqWorld::new(dir.path(), unix_now(), Address::ZERO).await;
+    let (a, _a_tasks) = world.launch(&dir.path().join("a"), world.sequencer_args()).await;
+    let client = rpc(&a);
+    let first = wait_head(&a, &world.rollup, "blocks on time", |h| h.number >= 2).await.number;
+    let last = first + BLOCKS;
+
+    let done = AtomicBool::new(false);
+    let send = async {
+        let mut sent = Vec::new();
+        let mut beat = tokio::time::interval(Duration::from_millis(50));
+        let mut nonce = 0;
+        while !done.load(Ordering::SeqCst) {
+            beat.tick().await;
+            let raw = transfer(nonce).await;
+            let at = now();
+            let hash: B256 = client.request("eth_sendRawTransaction", rpc_params![raw]).await?;
+            sent.push((hash, at));
+            nonce += 1;
+        }
+        eyre::Ok(sent)
+    };
+    let watch = async {
+        let mut seen = BTreeMap::new();
+        loop {
+            let head = head(&a, &world.rollup);
+            seen.entry(head.number).or_insert((head.timestamp, now()));
+            if head.number >= last {
+                done.store(true, Ordering::SeqCst);
+                return seen;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    };
+    let (sent, seen) = tokio::join!(send, watch);
+    let sent = sent?;
+
+    let mut block_of = HashMap::new();
+    let mut per_block = Vec::new();
+    for n in first + 1..=last {
+        let b: Value =
+            client.request("eth_getBlockByNumber", rpc_params![format!("{n:#x}"), false]).await?;
+        let txs = b["transactions"].as_array().cloned().unwrap_or_default();
+        // The L1 info deposit is not load.
+        per_block.push(txs.len().saturating_sub(1) as f64);
+        for tx in txs {
+            block_of.insert(serde_json::from_value::<B256>(tx)?, n);
+        }
+    }
+    let published: Vec<f64> =
+        (first + 1..=last).filter_map(|n| seen.get(&n)).map(|(t, at)| at - *t as f64).collect();
+    let inclusion: Vec<f64> = sent
+        .iter()
+        .filter_map(|(hash, at)| {
+            let n = block_of.get(hash)?;
+            seen.get(n).map(|(_, seen_at)| seen_at - at)
+        })
+        .collect();
+    let included = inclusion.len();
+    let (pub_p50, pub_p99) = summary_f64(published.clone());
+    let (inc_p50, inc_p99) = summary_f64(inclusion);
+    let mean = per_block.iter().sum::<f64>() / per_block.len() as f64;
+    let (min, max) =
+        per_block.iter().fold((f64::MAX, 0.0f64), |(lo, hi), &n| (lo.min(n), hi.max(n)));
+    println!(
+        "sequencing at 1 s blocks under load (a transfer every 50 ms), {} blocks, {}:",
+        BLOCKS,
+        profile()
+    );
+    println!("  head became the block, relative to its timestamp T: p50 {:+.1} ms, p99 {:+.1} ms ({} blocks seen)", pub_p50 * 1e3, pub_p99 * 1e3, published.len());
+    println!("  transactions per block: mean {mean:.1}, min {min}, max {max}");
+    println!("  sent to in the head: p50 {:.0} ms, p99 {:.0} ms ({included} of {} sent included by block {last})", inc_p50 * 1e3, inc_p99 * 1e3, sent.len());
+    Ok(())
+}

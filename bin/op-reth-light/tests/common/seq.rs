@@ -275,3 +275,21 @@ impl SeqWorld {
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
 }
+
+/// A signed transfer of 1 wei from [`super::LOAD`] with `nonce`.
+pub async fn transfer(nonce: u64) -> Bytes {
+    let signer = Wallet::new(2).with_chain_id(L2_CHAIN_ID).wallet_gen().remove(1);
+    assert_eq!(signer.address(), super::LOAD);
+    let request = TransactionRequest {
+        nonce: Some(nonce),
+        to: Some(TxKind::Call(Address::repeat_byte(0x42))),
+        value: Some(U256::from(1)),
+        gas: Some(21_000),
+        max_fee_per_gas: Some(20_000_000_000),
+        max_priority_fee_per_gas: Some(1_000_000_000),
+        chain_id: Some(L2_CHAIN_ID),
+        input: TransactionInput::new(Bytes::new()),
+        ..Default::default()
+    };
+    TransactionTestContext::sign_tx(signer, request).await.encoded_2718().into()
+}
