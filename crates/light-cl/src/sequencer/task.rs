@@ -228,7 +228,10 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
 
     /// Builds blocks until `shutdown` resolves.
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
-        info!(target: "light_cl::sequencer", active = self.is_active(), conf_depth = self.settings.conf_depth, max_safe_lag = self.settings.max_safe_lag, publish_to = self.publishers.len(), "sequencer started");
+        info!(target: "light_cl::sequencer", active = self.is_active(), conf_depth = self.settings.conf_depth, max_safe_lag = self.settings.max_safe_lag, seal_margin = ?self.settings.seal_margin, publish_to = self.publishers.len(), conductor = self.conductor.as_ref().map(|c| c.target()), "sequencer started");
+        if self.settings.seal_margin >= Duration::from_secs(self.config.block_time) {
+            warn!(target: "light_cl::sequencer", seal_margin = ?self.settings.seal_margin, block_time = self.config.block_time, "the seal margin is not shorter than the block time: every block is sealed as soon as it starts, with no time to fill");
+        }
         tokio::pin!(shutdown);
         loop {
             let wait = match self.next_step().await {
