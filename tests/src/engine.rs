@@ -72,7 +72,8 @@ pub struct BuildTimes {
     pub resolved: Option<Duration>,
 }
 
-fn unix_now() -> Duration {
+/// The wall clock as time since the Unix epoch.
+pub fn unix_now() -> Duration {
     SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970")
 }
 

@@ -13,7 +13,7 @@ pub mod source;
 
 pub use attributes::{next_block_attributes, next_block_attributes_for};
 pub use conductor::{Commit, CommitFault, ScriptedConductor};
-pub use engine::{BuildTimes, Fault, MemEngine};
+pub use engine::{unix_now, BuildTimes, Fault, MemEngine};
 pub use http::{Reply, RpcServer};
 pub use l1::{ScriptedL1, L1_GENESIS_TIME};
 pub use rig::{

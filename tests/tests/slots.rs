@@ -6,13 +6,9 @@ use light_cl_tests::{
     sequencing::{
         admin_server, apply_genesis_safe, chain, settings, start_sequencer, wait_for_head, waited,
     },
-    Reply, Rig,
+    unix_now, Reply, Rig,
 };
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-fn unix_now() -> Duration {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap()
-}
+use std::time::Duration;
 
 /// Slack allowed for a timer on a loaded machine; far below the 2 s block time.
 const SLACK: Duration = Duration::from_millis(500);

@@ -23,8 +23,8 @@ pub mod signer;
 pub mod topic;
 pub mod validate;
 
-#[cfg(test)]
-mod test_blocks;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod test_blocks;
 
 pub use gossip::{
     spawn, static_peer_id, GossipConfig, GossipCounts, GossipError, GossipHandle, REDIAL_INTERVAL,

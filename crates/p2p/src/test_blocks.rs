@@ -1,4 +1,5 @@
-//! Blocks and signed envelopes of every version, for the tests.
+//! Blocks and signed envelopes of every version, for the tests (and, with the `test-utils`
+//! feature, the fuzz target).
 
 pub(crate) use crate::publish::version_of;
 use crate::{
@@ -15,10 +16,13 @@ use light_cl_protocol::ForkTimes;
 use op_alloy_consensus::OpTxEnvelope;
 use op_alloy_rpc_types_engine::{OpExecutionPayload, OpNetworkPayloadEnvelope, PayloadHash};
 
-pub(crate) const CHAIN: u64 = 10;
-pub(crate) const NOW: u64 = 1_800_000_000;
+/// The test chain's id.
+pub const CHAIN: u64 = 10;
+/// The wall clock the tests validate at.
+pub const NOW: u64 = 1_800_000_000;
 
-pub(crate) fn forks() -> ForkTimes {
+/// Forks with a window of each block version before [`NOW`].
+pub fn forks() -> ForkTimes {
     // V1 until 1000, V2 until 2000, V3 until 3000, V4 after; Jovian from 4000.
     ForkTimes {
         regolith_time: Some(0),
@@ -34,26 +38,37 @@ pub(crate) fn forks() -> ForkTimes {
     }
 }
 
-pub(crate) fn key() -> SigningKey {
+/// The test chain's unsafe block signer key.
+pub fn key() -> SigningKey {
     SigningKey::from_slice(&[0x11; 32]).unwrap()
 }
 
-pub(crate) fn signer_of(key: &SigningKey) -> Address {
+/// The address that signs with `key`.
+pub fn signer_of(key: &SigningKey) -> Address {
     Address::from_public_key(key.verifying_key())
 }
 
 /// A block of `version` at `timestamp`, its hash computed from its contents.
-pub(crate) fn block(version: BlockVersion, timestamp: u64) -> Block<OpTxEnvelope> {
-    let mut header = Header {
-        number: 42,
-        timestamp,
-        gas_limit: 30_000_000,
-        base_fee_per_gas: Some(1_000_000),
-        parent_hash: B256::repeat_byte(1),
-        state_root: B256::repeat_byte(2),
-        transactions_root: calculate_transaction_root::<OpTxEnvelope>(&[]),
-        ..Default::default()
-    };
+pub fn block(version: BlockVersion, timestamp: u64) -> Block<OpTxEnvelope> {
+    block_of(
+        version,
+        Header {
+            number: 42,
+            timestamp,
+            gas_limit: 30_000_000,
+            base_fee_per_gas: Some(1_000_000),
+            parent_hash: B256::repeat_byte(1),
+            state_root: B256::repeat_byte(2),
+            transactions_root: calculate_transaction_root::<OpTxEnvelope>(&[]),
+            ..Default::default()
+        },
+    )
+}
+
+/// A block without transactions of `header`, given the fields `version` needs: withdrawals
+/// (empty) from V2, blob gas and a parent beacon root from V3, the L2 withdrawals root and
+/// requests hash in V4.
+pub fn block_of(version: BlockVersion, mut header: Header) -> Block<OpTxEnvelope> {
     let mut withdrawals = None;
     if version >= BlockVersion::V2 {
         header.withdrawals_root = Some(EMPTY_WITHDRAWALS);
@@ -73,7 +88,7 @@ pub(crate) fn block(version: BlockVersion, timestamp: u64) -> Block<OpTxEnvelope
 }
 
 /// The envelope of `block`, signed by `key` for `chain`.
-pub(crate) fn envelope_of(
+pub fn envelope_of(
     block: &Block<OpTxEnvelope>,
     key: &SigningKey,
     chain: u64,
@@ -89,7 +104,7 @@ pub(crate) fn envelope_of(
 }
 
 /// Recomputes the payload hash (by an encode/decode round trip) and signs it.
-pub(crate) fn sign(
+pub fn sign(
     mut envelope: OpNetworkPayloadEnvelope,
     key: &SigningKey,
     chain: u64,
@@ -104,7 +119,7 @@ pub(crate) fn sign(
 }
 
 /// A timestamp in the version's fork window, `offset` seconds before now for the latest.
-pub(crate) fn time_of(version: BlockVersion) -> u64 {
+pub fn time_of(version: BlockVersion) -> u64 {
     match version {
         BlockVersion::V1 => NOW - 3500,
         BlockVersion::V2 => NOW - 2500,

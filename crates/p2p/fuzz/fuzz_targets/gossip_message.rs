@@ -10,37 +10,16 @@
 
 #![no_main]
 
-use alloy_consensus::{constants::EMPTY_WITHDRAWALS, Block, BlockBody, Header};
-use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
-use alloy_primitives::{keccak256, Address, Signature, B256, U256};
-use k256::ecdsa::SigningKey;
+use alloy_consensus::Header;
+use alloy_primitives::{keccak256, Signature, B256, U256};
 use libfuzzer_sys::fuzz_target;
-use light_cl_p2p::{block_topic, encode, message::decompress, BlockVersion, Validator, Verdict};
-use light_cl_protocol::ForkTimes;
-use op_alloy_consensus::OpTxEnvelope;
+use light_cl_p2p::{
+    block_topic, encode,
+    message::decompress,
+    test_blocks::{block_of, forks, key, signer_of, CHAIN, NOW},
+    BlockVersion, Validator, Verdict,
+};
 use op_alloy_rpc_types_engine::{OpExecutionPayload, OpNetworkPayloadEnvelope, PayloadHash};
-
-const CHAIN: u64 = 10;
-const NOW: u64 = 1_800_000_000;
-
-fn forks() -> ForkTimes {
-    ForkTimes {
-        regolith_time: Some(0),
-        canyon_time: Some(NOW - 3000),
-        delta_time: Some(NOW - 3000),
-        ecotone_time: Some(NOW - 2000),
-        fjord_time: Some(NOW - 2000),
-        granite_time: Some(NOW - 2000),
-        holocene_time: Some(NOW - 2000),
-        isthmus_time: Some(NOW - 1000),
-        jovian_time: Some(NOW + 1000),
-        ..Default::default()
-    }
-}
-
-fn key() -> SigningKey {
-    SigningKey::from_slice(&[0x11; 32]).expect("a valid key")
-}
 
 fn topic(byte: u8) -> String {
     match byte % 6 {
@@ -99,7 +78,7 @@ fn structured(validator: &mut Validator, mut input: &[u8]) {
     let version = BlockVersion::ALL[(take_u64(&mut input) % 4) as usize];
     let offset = take_u64(&mut input) as i16 as i64;
     let timestamp = NOW.saturating_add_signed(offset * 4);
-    let mut header = Header {
+    let header = Header {
         number: take_u64(&mut input),
         timestamp,
         gas_limit: take_u64(&mut input) % 100_000_000,
@@ -108,22 +87,7 @@ fn structured(validator: &mut Validator, mut input: &[u8]) {
         extra_data: take(&mut input, 40).to_vec().into(),
         ..Default::default()
     };
-    let mut withdrawals = None;
-    if version >= BlockVersion::V2 {
-        header.withdrawals_root = Some(EMPTY_WITHDRAWALS);
-        withdrawals = Some(Default::default());
-    }
-    if version >= BlockVersion::V3 {
-        header.blob_gas_used = Some(0);
-        header.excess_blob_gas = Some(0);
-        header.parent_beacon_block_root = Some(B256::repeat_byte(0x42));
-    }
-    if version == BlockVersion::V4 {
-        header.withdrawals_root = Some(B256::repeat_byte(0x77));
-        header.requests_hash = Some(EMPTY_REQUESTS_HASH);
-    }
-    let block: Block<OpTxEnvelope> =
-        Block { header, body: BlockBody { transactions: vec![], ommers: vec![], withdrawals } };
+    let block = block_of(version, header);
     let (payload, sidecar) = OpExecutionPayload::from_block_slow(&block);
     let envelope = OpNetworkPayloadEnvelope {
         payload,
@@ -152,8 +116,7 @@ fn structured(validator: &mut Validator, mut input: &[u8]) {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else { return };
-    let signer = Address::from_public_key(key().verifying_key());
-    let mut validator = Validator::new(CHAIN, forks(), signer);
+    let mut validator = Validator::new(CHAIN, forks(), signer_of(&key()));
     match mode % 3 {
         0 => raw(&mut validator, rest),
         1 => signed_body(&mut validator, rest),
