@@ -1,7 +1,7 @@
 //! The sequencer's slot timeline, L1 reorg recovery and liveness with a stalled follow source,
 //! over the in-memory engine and a scripted L1 on loopback.
 
-use light_cl::sequencer::{Admin, DEFAULT_SEAL_MARGIN};
+use light_cl::sequencer::{Admin, SequencerConfig, DEFAULT_SEAL_MARGIN};
 use light_cl_tests::{
     sequencing::{
         admin_server, apply_genesis_safe, chain, settings, start_sequencer, wait_for_head, waited,
@@ -42,6 +42,31 @@ async fn each_block_starts_a_block_time_early_and_is_sealed_the_margin_before_it
     }
     assert!(on_time >= 3, "{on_time} blocks on time in {times:?}");
     assert!(late >= 8, "{late} late blocks in {times:?}");
+}
+
+#[tokio::test]
+async fn without_a_fill_window_each_block_starts_at_its_timestamp_and_is_sealed_at_once() {
+    let mut rig = Rig::sequencing_from(64, unix_now().as_secs() - 4).await;
+    let config = SequencerConfig { fill: false, ..settings(true) };
+    let handle = start_sequencer(&rig, config, vec![]);
+    apply_genesis_safe(&mut rig).await;
+    let opened = unix_now();
+    wait_for_head(&rig, "three blocks on time", |h| h.timestamp >= opened.as_secs() + 8).await;
+    handle.stop().await.unwrap();
+
+    let times = rig.engine.build_times();
+    let mut on_time = 0;
+    for b in &times {
+        let t = Duration::from_secs(b.timestamp);
+        let resolved = b.resolved.expect("every block started before the stop was sealed");
+        assert!(resolved - b.started < SLACK, "sealed at once: {b:?}");
+        if t > opened + Duration::from_secs(rig.config.block_time) {
+            on_time += 1;
+            assert!(b.started >= t, "block at {t:?} started before its timestamp: {b:?}");
+            assert!(b.started < t + SLACK, "block at {t:?} started late: {b:?}");
+        }
+    }
+    assert!(on_time >= 3, "{on_time} blocks on time in {times:?}");
 }
 
 #[tokio::test]

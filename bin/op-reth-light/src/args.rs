@@ -106,6 +106,15 @@ pub struct SequencerArgs {
     /// `--builder.interval`); the margin leaves time to insert and publish it by `T`.
     #[arg(long = "rollup.sequencer-seal-margin", value_name = "DURATION", default_value = "50ms", value_parser = humantime::parse_duration)]
     pub seal_margin: Duration,
+    /// Start each block at its own timestamp and seal it at once, with what the pool holds
+    /// then: no fill window. This is how blocks were built before the fill window; it is kept
+    /// to compare the two, and blocks appear after their timestamp.
+    #[arg(
+        long = "rollup.sequencer-seal-at-once",
+        requires = "sequencing",
+        conflicts_with = "seal_margin"
+    )]
+    pub seal_at_once: bool,
     /// Rollup node RPC URL that receives every sealed block with `admin_postUnsafePayload`,
     /// before the next block is built. May be repeated.
     #[arg(long = "rollup.publish-to", value_name = "URL", requires = "sequencing")]
@@ -148,6 +157,7 @@ impl Default for SequencerArgs {
             l1_confs: light_cl::sequencer::DEFAULT_SEQUENCER_CONF_DEPTH,
             max_safe_lag: 0,
             seal_margin: light_cl::sequencer::DEFAULT_SEAL_MARGIN,
+            seal_at_once: false,
             publish_to: Vec::new(),
             publish_jwt_secret: None,
             admin_on_http: false,
@@ -413,6 +423,13 @@ mod tests {
         assert!(seq.conductor_enabled);
         assert_eq!(seq.conductor_rpc.as_str(), "http://127.0.0.1:8547/", "op-node's default");
         assert_eq!(seq.conductor_rpc_timeout, Duration::from_secs(1), "op-node's default");
+        // Sealing at once has no margin to set.
+        let at_once = ["--rollup.sequencer-seal-at-once"];
+        let cmd = Cmd::try_parse_from(base[..8].iter().chain(&at_once)).unwrap();
+        assert!(cmd.args.light.sequencer.seal_at_once);
+        let margin = ["--rollup.sequencer-seal-at-once", "--rollup.sequencer-seal-margin", "1ms"];
+        let err = Cmd::try_parse_from(base[..8].iter().chain(&margin)).err().unwrap();
+        assert!(err.to_string().contains("cannot be used with"), "{err}");
     }
 
     #[test]

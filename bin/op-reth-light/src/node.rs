@@ -137,6 +137,7 @@ impl SequencerSetup {
             // op-node: a sequencer behind a conductor starts stopped.
             start_active: !args.stopped && conductor.is_none(),
             seal_margin: args.seal_margin,
+            fill: !args.seal_at_once,
             ..SequencerConfig::new()
         };
         Ok(Some(Self {

@@ -30,6 +30,8 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
             }
         };
         metrics::sequencer_built(started.elapsed());
+        // Without a fill window every block is sealed at once; none of them is late.
+        let late = late && self.settings.fill;
         if late {
             metrics::sequencer_late();
         }

@@ -41,11 +41,14 @@ pub struct SequencerConfig {
     pub retry_after: Duration,
     /// How long before its timestamp a block is sealed.
     pub seal_margin: Duration,
+    /// Whether each block is filled for a block time before it is sealed (`false`: it starts
+    /// at its own timestamp and is sealed at once, as before the fill window; for comparison).
+    pub fill: bool,
 }
 
 impl SequencerConfig {
-    /// Defaults: confirmation depth 4, no lag limit, active, retry after 250 ms, seal
-    /// [`DEFAULT_SEAL_MARGIN`] before the block's timestamp.
+    /// Defaults: confirmation depth 4, no lag limit, active, retry after 250 ms, fill each
+    /// block and seal it [`DEFAULT_SEAL_MARGIN`] before its timestamp.
     pub const fn new() -> Self {
         Self {
             conf_depth: super::DEFAULT_SEQUENCER_CONF_DEPTH,
@@ -53,6 +56,7 @@ impl SequencerConfig {
             start_active: true,
             retry_after: Duration::from_millis(250),
             seal_margin: DEFAULT_SEAL_MARGIN,
+            fill: true,
         }
     }
 }
@@ -328,12 +332,19 @@ impl<S: SequencerL1, C: Chain> Sequencer<S, C> {
             return Step::Wait(Some(self.settings.retry_after));
         }
         let head = heads.unsafe_head;
-        // The window of the block on `head` opens at the head's timestamp.
-        let opens = Duration::from_secs(head.timestamp);
+        // The window of the block on `head` opens at the head's timestamp; without a fill
+        // window the block starts at its own timestamp and is sealed at once.
+        let opens = match self.settings.fill {
+            true => Duration::from_secs(head.timestamp),
+            false => Duration::from_secs(head.timestamp.saturating_add(self.config.block_time)),
+        };
         let now = unix_now();
         if now < opens {
             self.waiting_for = None;
             return Step::Wait(Some(opens - now));
+        }
+        if !self.settings.fill {
+            return Step::Build(Box::new(heads), true);
         }
         let seal_at = self.seal_at(&head);
         let late = now >= seal_at;
