@@ -456,7 +456,7 @@ where
         let mut gossip = match self.p2p {
             Some(p2p) => match p2p.start(&config, self.l1.clone(), &datadir, &stop).await? {
                 Some(gossip) => {
-                    self.p2p_rpc.set(gossip.peer_counts());
+                    self.p2p_rpc.set(gossip.handle());
                     Some(gossip)
                 }
                 None => return Ok(()),

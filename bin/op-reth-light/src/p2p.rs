@@ -55,6 +55,12 @@ pub struct P2pArgs {
     #[arg(long = "p2p.static", value_name = "MULTIADDR", value_delimiter = ',')]
     pub static_peers: Vec<Multiaddr>,
 
+    /// At most this many inbound rollup-node peers (op-node's high-water mark): more are
+    /// refused, and counted in `light_cl_p2p_refused_total`. The static peers this node dials
+    /// are not limited.
+    #[arg(long = "p2p.peers.hi", value_name = "N", default_value_t = light_cl_p2p::DEFAULT_MAX_INBOUND)]
+    pub peers_hi: u32,
+
     /// File of this node's P2P key (secp256k1, hex), which gives its peer id. Created on first
     /// start, readable by its owner only. Default: `opnode_p2p_priv.txt` in the datadir.
     #[arg(long = "p2p.priv.path", value_name = "PATH")]
@@ -86,6 +92,7 @@ impl Default for P2pArgs {
             listen_ip: IpAddr::from([0, 0, 0, 0]),
             listen_tcp: 9222,
             static_peers: Vec::new(),
+            peers_hi: light_cl_p2p::DEFAULT_MAX_INBOUND,
             priv_path: None,
             sequencer_key: None,
             no_publish: false,
@@ -195,6 +202,7 @@ impl P2pSetup {
             listen: self.args.listen(),
             keypair,
             static_peers: self.args.static_peers.clone(),
+            max_inbound: self.args.peers_hi,
         })?;
         let publisher = self.key.map(|key| {
             if key.address() != signer {
@@ -239,10 +247,9 @@ pub(crate) struct Gossip {
 }
 
 impl Gossip {
-    /// What `opp2p_peerStats` answers.
-    pub(crate) fn peer_counts(&self) -> impl Fn() -> light_cl_protocol::PeerStats + Send + Sync {
-        let handle = self.handle.clone();
-        move || handle.counts().peer_stats()
+    /// What the `opp2p_*` methods answer from.
+    pub(crate) fn handle(&self) -> GossipHandle {
+        self.handle.clone()
     }
 
     /// The sequencer's gossip publisher, when it has a key (taken once).
@@ -318,6 +325,7 @@ mod tests {
     fn every_flag_parses_and_the_defaults_are_op_nodes() {
         assert_eq!(parse(&[]), P2pArgs::default());
         assert_eq!(parse(&[]).listen().to_string(), "/ip4/0.0.0.0/tcp/9222");
+        assert_eq!(parse(&[]).peers_hi, 30, "op-node's --p2p.peers.hi");
         let peer = peer();
         let args = parse(&[
             "--p2p.listen.ip",
@@ -333,8 +341,11 @@ mod tests {
             "--p2p.no-publish",
             "--p2p.unsafe-block-signer",
             "0xaaaa45d9549eda09e70937013520214382ffc4a2",
+            "--p2p.peers.hi",
+            "5",
             "--p2p.disable",
         ]);
+        assert_eq!(args.peers_hi, 5);
         assert_eq!(args.listen().to_string(), "/ip4/127.0.0.1/tcp/0");
         assert_eq!(args.static_peers[0].to_string(), peer);
         assert_eq!(args.priv_path, Some("/keys/node.txt".into()));

@@ -6,20 +6,22 @@
 use crate::{
     message::{message_id, MAX_GOSSIP_SIZE},
     metrics,
+    peers::{base_info, with_peer_id, PeerTable, AGENT_VERSION, PROTOCOL_VERSION},
     topic::{block_topic, BlockVersion},
     validate::{Validator, Verdict},
 };
 use alloy_primitives::Address;
 use futures::StreamExt;
 use libp2p::{
+    connection_limits,
     gossipsub::{self, IdentTopic, MessageAcceptance, MessageAuthenticity, ValidationMode},
     identify,
     identity::Keypair,
     noise, ping,
-    swarm::SwarmEvent,
+    swarm::{ListenError, SwarmEvent},
     tcp, yamux, Multiaddr, PeerId, Swarm,
 };
-use light_cl_protocol::ForkTimes;
+use light_cl_protocol::{ForkTimes, PeerDump, PeerInfo};
 use op_alloy_rpc_types_engine::OpExecutionData;
 use std::{
     sync::{
@@ -63,11 +65,13 @@ pub use behaviour::{Behaviour, BehaviourEvent};
 mod behaviour {
     // The derive's event enum carries no docs of its own.
     #![allow(missing_docs)]
-    use libp2p::{gossipsub, identify, ping, swarm::NetworkBehaviour};
+    use libp2p::{connection_limits, gossipsub, identify, ping, swarm::NetworkBehaviour};
 
     /// The libp2p behaviours of a rollup node.
     #[derive(NetworkBehaviour)]
     pub struct Behaviour {
+        /// Refuses inbound connections beyond the peer limit.
+        pub limits: connection_limits::Behaviour,
         /// Block gossip.
         pub gossipsub: gossipsub::Behaviour,
         /// Client version and protocols exchange.
@@ -93,7 +97,13 @@ pub struct GossipConfig {
     /// Peers to stay connected to: dialled at start and again every [`REDIAL_INTERVAL`] while
     /// not connected. Each address ends in `/p2p/<peer id>`.
     pub static_peers: Vec<Multiaddr>,
+    /// At most this many inbound connections (and as many being set up); more are refused.
+    /// The node's own dials (static peers) are not limited.
+    pub max_inbound: u32,
 }
+
+/// op-node's peer high-water mark (`--p2p.peers.hi`), the default inbound limit.
+pub const DEFAULT_MAX_INBOUND: u32 = 30;
 
 /// The peer id a static peer's address ends in (`/p2p/<peer id>`), if it does.
 pub fn static_peer_id(addr: &Multiaddr) -> Option<PeerId> {
@@ -144,6 +154,8 @@ pub struct GossipCounts {
     pub dropped: AtomicU64,
     /// Peers connected now.
     pub peers: AtomicU64,
+    /// Inbound connections refused (over the limit).
+    pub refused: AtomicU64,
     /// Connected peers subscribed to each block topic, by version (v1 first).
     pub topic_peers: [AtomicU64; 4],
 }
@@ -171,6 +183,7 @@ enum Command {
     Publish { version: BlockVersion, data: Vec<u8>, done: oneshot::Sender<Result<(), GossipError>> },
     Dial(Multiaddr),
     SetSigner(Address),
+    Peers(oneshot::Sender<PeerDump>),
 }
 
 /// A running gossip node.
@@ -233,6 +246,41 @@ impl GossipHandle {
     pub fn counts(&self) -> &GossipCounts {
         &self.counts
     }
+
+    /// This node as `opp2p_self` shows it: what op-node shows of itself (no connection, no
+    /// score, on the block topics), with the agent it announces and its listen addresses.
+    pub fn self_info(&self) -> PeerInfo {
+        let mut info = base_info(&self.peer_id);
+        let listening = self.listening.borrow();
+        if !listening.is_empty() {
+            info.addresses = listening.iter().map(|a| with_peer_id(a, &self.peer_id)).collect();
+        }
+        info.user_agent = AGENT_VERSION.into();
+        info.protocol_version = PROTOCOL_VERSION.into();
+        info.gossip_blocks = true;
+        info
+    }
+
+    /// Every connected peer as `opp2p_peers` shows them.
+    pub async fn peers(&self) -> Result<PeerDump, GossipError> {
+        let (done, dump) = oneshot::channel();
+        self.commands.send(Command::Peers(done)).await.map_err(|_| GossipError::Stopped)?;
+        dump.await.map_err(|_| GossipError::Stopped)
+    }
+}
+
+impl light_cl_rpc::P2pNode for GossipHandle {
+    fn peer_stats(&self) -> light_cl_protocol::PeerStats {
+        self.counts.peer_stats()
+    }
+
+    fn self_info(&self) -> PeerInfo {
+        Self::self_info(self)
+    }
+
+    fn peers(&self) -> light_cl_rpc::PeersFuture<'_> {
+        Box::pin(async move { Self::peers(self).await.ok() })
+    }
 }
 
 /// Starts a gossip node on the current tokio runtime: its handle, and the valid blocks it
@@ -248,9 +296,16 @@ pub fn spawn(
         .with_behaviour(|key| {
             let gossipsub =
                 gossipsub::Behaviour::new(MessageAuthenticity::Anonymous, gossipsub_config())?;
-            let identify =
-                identify::Behaviour::new(identify::Config::new("ipfs/0.1.0".into(), key.public()));
-            Ok(Behaviour { gossipsub, identify, ping: ping::Behaviour::default() })
+            let identify = identify::Behaviour::new(
+                identify::Config::new(PROTOCOL_VERSION.into(), key.public())
+                    .with_agent_version(AGENT_VERSION.into()),
+            );
+            let limits = connection_limits::ConnectionLimits::default()
+                .with_max_established_incoming(Some(config.max_inbound))
+                .with_max_pending_incoming(Some(config.max_inbound))
+                .with_max_established_per_peer(Some(2));
+            let limits = connection_limits::Behaviour::new(limits);
+            Ok(Behaviour { limits, gossipsub, identify, ping: ping::Behaviour::default() })
         })
         .map_err(|e| build(&e))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
@@ -289,6 +344,7 @@ pub fn spawn(
         listen_tx,
         counts,
         static_peers,
+        peers: PeerTable::default(),
     };
     tokio::spawn(node.run(command_rx));
     Ok((handle, received))
@@ -302,6 +358,7 @@ struct Node {
     listen_tx: watch::Sender<Vec<Multiaddr>>,
     counts: Arc<GossipCounts>,
     static_peers: Vec<(PeerId, Multiaddr)>,
+    peers: PeerTable,
 }
 
 impl Node {
@@ -370,7 +427,35 @@ impl Node {
                 }
             }
             Command::SetSigner(signer) => self.validator.set_signer(signer),
+            Command::Peers(done) => {
+                let _ = done.send(self.peer_dump());
+            }
         }
+    }
+
+    /// The peer table with gossipsub's view of each peer: its score, whether it is on a block
+    /// topic, and whether it is a static peer (kept, like op-node's protected peers).
+    fn peer_dump(&self) -> PeerDump {
+        let gossipsub = &self.swarm.behaviour().gossipsub;
+        let block_topics: Vec<_> = BlockVersion::ALL
+            .into_iter()
+            .map(|v| IdentTopic::new(block_topic(self.chain_id, v)).hash())
+            .collect();
+        let on_topics: std::collections::HashSet<&PeerId> = gossipsub
+            .all_peers()
+            .filter(|(_, topics)| topics.iter().any(|t| block_topics.contains(t)))
+            .map(|(peer, _)| peer)
+            .collect();
+        let mut dump = PeerDump::default();
+        for peer in self.peers.ids() {
+            let Some(mut info) = self.peers.info(peer) else { continue };
+            info.gossip_blocks = on_topics.contains(peer);
+            info.protected = self.static_peers.iter().any(|(p, _)| p == peer);
+            info.scores.gossip.total = gossipsub.peer_score(peer).unwrap_or(0.0);
+            dump.peers.insert(info.peer_id.clone(), info);
+        }
+        dump.total_connected = dump.peers.len() as u64;
+        dump
     }
 
     fn on_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
@@ -380,17 +465,39 @@ impl Node {
             }
             SwarmEvent::ConnectionEstablished { peer_id, endpoint, .. } => {
                 debug!(target: "light_cl::gossip", %peer_id, addr = %endpoint.get_remote_address(), "peer connected");
+                let remote = endpoint.get_remote_address().clone();
+                self.peers.connected(peer_id, remote, endpoint.is_dialer());
                 self.peers_changed();
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established, .. } => {
+                self.peers.closed(&peer_id, num_established);
                 if num_established == 0 {
                     debug!(target: "light_cl::gossip", %peer_id, "peer disconnected");
                 }
                 self.peers_changed();
             }
+            SwarmEvent::IncomingConnectionError {
+                send_back_addr,
+                error: ListenError::Denied { cause },
+                ..
+            } => {
+                self.counts.refused.fetch_add(1, Ordering::Relaxed);
+                metrics::refused();
+                debug!(target: "light_cl::gossip", addr = %send_back_addr, %cause, "inbound connection refused");
+            }
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(
                 gossipsub::Event::Subscribed { .. } | gossipsub::Event::Unsubscribed { .. },
             )) => self.topics_changed(),
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                ..
+            })) => self.peers.identified(&peer_id, info),
+            SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event {
+                peer,
+                result: Ok(rtt),
+                ..
+            })) => self.peers.pinged(&peer, rtt),
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                 propagation_source,
                 message_id,
@@ -442,6 +549,10 @@ mod tests {
     }
 
     fn node() -> (GossipHandle, mpsc::Receiver<OpExecutionData>) {
+        node_with(DEFAULT_MAX_INBOUND)
+    }
+
+    fn node_with(max_inbound: u32) -> (GossipHandle, mpsc::Receiver<OpExecutionData>) {
         spawn(GossipConfig {
             chain_id: CHAIN,
             forks: ForkTimes::at_genesis_through(light_cl_protocol::Fork::Isthmus),
@@ -449,6 +560,7 @@ mod tests {
             listen: "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
             keypair: Keypair::generate_secp256k1(),
             static_peers: Vec::new(),
+            max_inbound,
         })
         .unwrap()
     }
@@ -508,6 +620,83 @@ mod tests {
         assert_eq!(c.counts().rejected.load(Ordering::Relaxed), 0, "B relayed no invalid block");
     }
 
+    /// `opp2p_peers` on each side of one connection, once identify and ping have run, and
+    /// `opp2p_self`.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn peers_show_direction_identify_ping_and_topics() {
+        use light_cl_protocol::direction;
+        let (a, _a_rx) = node();
+        let (b, _b_rx) = node();
+        let a_addr = a.listening().await.unwrap()[0].clone();
+        b.dial(a_addr.clone()).await.unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        let (on_a, on_b) = loop {
+            assert!(tokio::time::Instant::now() < deadline, "identify and ping never ran");
+            let (da, db) = (a.peers().await.unwrap(), b.peers().await.unwrap());
+            let ready = |d: &PeerDump, peer: &PeerId| {
+                d.peers
+                    .get(&peer.to_string())
+                    .filter(|p| p.protocols.is_some() && p.latency > 0 && p.gossip_blocks)
+                    .cloned()
+            };
+            if let (Some(pa), Some(pb)) = (ready(&da, &b.peer_id()), ready(&db, &a.peer_id())) {
+                assert_eq!((da.total_connected, db.total_connected), (1, 1));
+                break (pa, pb);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(on_a.direction, direction::INBOUND, "B dialled A");
+        assert_eq!(on_b.direction, direction::OUTBOUND);
+        assert_eq!(on_a.user_agent, AGENT_VERSION);
+        assert!(on_a.protocols.unwrap().iter().any(|p| p.starts_with("/meshsub/")));
+        assert_eq!(on_a.node_id, crate::peers::node_id(&b.peer_id()));
+        assert_ne!(on_a.node_id, "0".repeat(64));
+        assert!(on_a.addresses.iter().all(|x| x.ends_with(&format!("/p2p/{}", b.peer_id()))));
+        // B told A where it listens; A dialled nowhere.
+        let b_listen = b.listening().await.unwrap()[0].to_string();
+        assert!(on_a.addresses.iter().any(|x| x.starts_with(&b_listen)), "{:?}", on_a.addresses);
+        assert_eq!(on_b.addresses, [format!("{a_addr}/p2p/{}", a.peer_id())]);
+        assert!(!on_b.protected, "not a static peer");
+
+        let me = a.self_info();
+        assert_eq!(me.peer_id, a.peer_id().to_string());
+        assert_eq!(me.addresses, [format!("{a_addr}/p2p/{}", a.peer_id())]);
+        assert_eq!(
+            (me.connectedness, me.direction, me.latency),
+            (0, 0, 0),
+            "as op-node shows itself"
+        );
+        assert!(me.gossip_blocks);
+    }
+
+    /// Waits until `what` holds (60 s at most), checking every 20 ms.
+    async fn until(what: &str, mut done: impl FnMut() -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while !done() {
+            assert!(tokio::time::Instant::now() < deadline, "timed out waiting: {what}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Inbound connections beyond the limit are refused and counted; the node's own dials are
+    /// not limited.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn inbound_connections_beyond_the_limit_are_refused() {
+        let (a, _a_rx) = node_with(1);
+        let (b, _b_rx) = node();
+        let (c, _c_rx) = node();
+        let addr = a.listening().await.unwrap()[0].clone();
+        let peers = |h: &GossipHandle| h.counts().peers.load(Ordering::Relaxed);
+        b.dial(addr.clone()).await.unwrap();
+        until("B connected to A", || peers(&a) == 1).await;
+        c.dial(addr).await.unwrap();
+        until("A refused C", || a.counts().refused.load(Ordering::Relaxed) == 1).await;
+        assert_eq!(peers(&a), 1, "C was not let in");
+        assert!(a.peers().await.unwrap().peers.contains_key(&b.peer_id().to_string()));
+        a.dial(c.listening().await.unwrap()[0].clone()).await.unwrap();
+        until("A dialled C", || peers(&a) == 2).await;
+    }
+
     /// A static peer is dialled without being asked; an address without a peer id is refused.
     #[tokio::test(flavor = "multi_thread")]
     async fn static_peers_are_dialled_and_need_a_peer_id() {
@@ -520,6 +709,7 @@ mod tests {
             listen: "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
             keypair: Keypair::generate_secp256k1(),
             static_peers,
+            max_inbound: DEFAULT_MAX_INBOUND,
         };
         let err = spawn(config(vec![addr.clone()])).unwrap_err();
         assert!(matches!(err, GossipError::StaticPeer(_)), "{err}");

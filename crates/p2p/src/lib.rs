@@ -10,6 +10,7 @@
 //! - [`identity`]: the node key, kept in a file;
 //! - [`publish`]: the sequencer's key, signing and publishing sealed blocks;
 //! - [`metrics`]: peers, messages by verdict, blocks dropped;
+//! - [`peers`]: what is known of each connected peer (`opp2p_peers`, `opp2p_self`);
 //! - [`seen`]: the bounded record of blocks seen per height;
 //! - [`signer`]: the unsafe block signer, from the chain's SystemConfig on L1 or an override.
 
@@ -17,6 +18,7 @@ pub mod gossip;
 pub mod identity;
 pub mod message;
 pub mod metrics;
+pub mod peers;
 pub mod publish;
 pub mod seen;
 pub mod signer;
@@ -27,7 +29,8 @@ pub mod validate;
 pub mod test_blocks;
 
 pub use gossip::{
-    spawn, static_peer_id, GossipConfig, GossipCounts, GossipError, GossipHandle, REDIAL_INTERVAL,
+    spawn, static_peer_id, GossipConfig, GossipCounts, GossipError, GossipHandle,
+    DEFAULT_MAX_INBOUND, REDIAL_INTERVAL,
 };
 pub use identity::{load_or_create, IdentityError};
 /// The libp2p this crate is built on (identities, addresses).

@@ -17,6 +17,11 @@ pub const METRICS: &[(&str, bool, &str)] = &[
         false,
         "Valid blocks dropped because the engine owner had not taken the earlier ones",
     ),
+    (
+        "light_cl_p2p_refused_total",
+        false,
+        "Inbound connections refused because the node had its maximum of inbound peers",
+    ),
 ];
 
 /// Describes every metric to the installed recorder (once, at start).
@@ -53,6 +58,10 @@ pub(crate) fn message(topic: &str, verdict: &Verdict) {
 
 pub(crate) fn dropped() {
     counter!("light_cl_p2p_dropped_total").increment(1);
+}
+
+pub(crate) fn refused() {
+    counter!("light_cl_p2p_refused_total").increment(1);
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@
 //!   [`SystemConfig::update_with_receipts`], [`SystemConfig::from_l2_block`]) and the L1 blob
 //!   base fee ([`L1BlobSchedule`]);
 //! - output roots ([`output_root_v0`], [`OutputResponse`]);
-//! - [`FollowInfo`], the answer of `optimism_followInfo` (mode, instance id, sources).
+//! - [`FollowInfo`], the answer of `optimism_followInfo` (mode, instance id, sources);
+//! - CL peers in op-node's shape: [`PeerStats`] (`opp2p_peerStats`), [`PeerInfo`]
+//!   (`opp2p_self`) and [`PeerDump`] (`opp2p_peers`).
 //!
 //! Numbers are written as decimal JSON numbers, as op-node writes them, and read from numbers or
 //! `0x` quantities. A zero-valued ref means "unknown".
@@ -23,6 +25,7 @@ mod deposits;
 mod follow_info;
 mod l1_info;
 mod output;
+mod peer_info;
 mod peer_stats;
 mod quantity;
 mod rollup_config;
@@ -45,6 +48,10 @@ pub use l1_info::{
     REGOLITH_L1_INFO_GAS,
 };
 pub use output::{output_root_v0, OutputResponse, OUTPUT_VERSION_V0};
+pub use peer_info::{
+    connectedness, direction, BannedSubnet, GossipScores, PeerDump, PeerInfo, PeerScores,
+    ReqRespScores, TopicScores,
+};
 pub use peer_stats::PeerStats;
 pub use rollup_config::{
     ChainGenesis, ConfigError, Fork, ForkTimes, RollupConfig, SystemConfig,

@@ -36,7 +36,7 @@ pub use el::ElError;
 pub use l1::{L1Client, DEFAULT_L1_TIMEOUT, DEFAULT_MAX_L1_RESPONSE_BYTES};
 pub use l2::{ElHeads, L2Block, L2Client, DEFAULT_L2_TIMEOUT, DEFAULT_MAX_BLOCK_RESPONSE_BYTES};
 pub use late::Late;
-pub use p2p::{P2pApiClient, P2pApiServer, P2pRpc, PeerCounts};
+pub use p2p::{P2pApiClient, P2pApiServer, P2pNode, P2pRpc, PeersFuture};
 pub use publish::PayloadPublisher;
 pub use server::{
     serve, NoOutputs, OptimismApiClient, OptimismApiServer, OptimismRpc, OutputError, OutputSource,
