@@ -201,9 +201,74 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a measurement; run explicitly"]
-async fn resident_memory_with_and_without_the_light_cl() -> eyre::Result<()> {
+/// CPU time (user + system) of process `pid` so far, from `/proc/<pid>/stat`, in clock ticks.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which is in parentheses): utime and stime are 12 and 13.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`).
+fn ticks_per_second() -> f64 {
+    let out = std::process::Command::new("getconf").arg("CLK_TCK").output();
+    out.ok().and_then(|o| String::from_utf8(o.stdout).ok()?.trim().parse().ok()).unwrap_or(100.0)
+}
+
+/// An idle op-reth-light process of `world`'s chain in `datadir` (the light CL on with
+/// `light`), with `extra` arguments.
+fn spawn_node(
+    world: &World,
+    genesis: &std::path::Path,
+    datadir: &std::path::Path,
+    light: bool,
+    extra: &[String],
+) -> eyre::Result<std::process::Child> {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_op-reth-light"));
+    cmd.args(["node", "--chain"]).arg(genesis).arg("--datadir").arg(datadir).args([
+        "--disable-discovery",
+        "--port",
+        "0",
+        "--http",
+        "--http.port",
+        "0",
+        "--authrpc.port",
+        "0",
+        "--ws.port",
+        "0",
+        "--log.stdout.filter",
+        "error",
+    ]);
+    if light {
+        cmd.arg("--rollup.follow-source").arg(world.source.server.url().as_str());
+        cmd.arg("--rollup.l1-rpc").arg(world.l1.server.url().as_str());
+        cmd.arg("--rollup.config").arg(&world.rollup_path);
+        cmd.args(["--rollup.follow-interval", "250ms"]);
+    }
+    cmd.args(extra);
+    Ok(cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn()?)
+}
+
+/// After a 20 s warm-up, the mean resident set (KiB, 10 samples) and the CPU used (percent of
+/// one core) over the next 30 s; the child is killed after.
+async fn idle_figures(mut child: std::process::Child) -> (u64, f64) {
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    let (ticks, started) = (cpu_ticks(child.id()).unwrap_or(0), Instant::now());
+    let mut rss = Vec::new();
+    for _ in 0..10 {
+        rss.extend(rss_kib(child.id()));
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+    let used = cpu_ticks(child.id()).unwrap_or(0).saturating_sub(ticks) as f64 / ticks_per_second();
+    let cpu = 100.0 * used / started.elapsed().as_secs_f64();
+    let _ = child.kill();
+    let _ = child.wait();
+    (rss.iter().sum::<u64>() / rss.len().max(1) as u64, cpu)
+}
+
+/// A world whose source reports genesis and nothing else, and its genesis file.
+async fn idle_world() -> eyre::Result<(World, std::path::PathBuf)> {
     let world = World::new().await;
     let genesis_path = world.dir.path().join("genesis.json");
     std::fs::write(
@@ -212,55 +277,95 @@ async fn resident_memory_with_and_without_the_light_cl() -> eyre::Result<()> {
     )?;
     let genesis = world.rollup.genesis_l2_ref();
     world.report(genesis, genesis, genesis);
+    Ok((world, genesis_path))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement; run explicitly"]
+async fn resident_memory_with_and_without_the_light_cl() -> eyre::Result<()> {
+    let (world, genesis) = idle_world().await?;
     let mut figures = Vec::new();
     for follow in [false, true] {
         let datadir = world.dir.path().join(format!("node-{follow}"));
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_op-reth-light"));
-        cmd.args(["node", "--chain"]).arg(&genesis_path).arg("--datadir").arg(&datadir).args([
-            "--disable-discovery",
-            "--port",
-            "0",
-            "--http",
-            "--http.port",
-            "0",
-            "--authrpc.port",
-            "0",
-            "--ws.port",
-            "0",
-            "--log.stdout.filter",
-            "error",
-        ]);
-        if follow {
-            cmd.arg("--rollup.follow-source").arg(world.source.server.url().as_str());
-            cmd.arg("--rollup.l1-rpc").arg(world.l1.server.url().as_str());
-            cmd.arg("--rollup.config").arg(&world.rollup_path);
-            cmd.args(["--rollup.follow-interval", "250ms"]);
-        }
-        let mut child =
-            cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn()?;
-        tokio::time::sleep(Duration::from_secs(20)).await;
-        let samples: Vec<u64> = {
-            let mut v = Vec::new();
-            for _ in 0..10 {
-                v.extend(rss_kib(child.id()));
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            v
-        };
-        let _ = child.kill();
-        let _ = child.wait();
-        let mean = samples.iter().sum::<u64>() / samples.len().max(1) as u64;
-        figures.push(mean);
+        let p2p_off = ["--p2p.disable".to_string()];
+        let child = spawn_node(&world, &genesis, &datadir, follow, &p2p_off[..follow as usize])?;
+        let (rss, _) = idle_figures(child).await;
+        figures.push(rss);
         println!(
-            "resident memory after 20 s, light CL {}: {} MiB",
+            "resident memory after 20 s, light CL (no P2P) {}: {} MiB",
             if follow { "on " } else { "off" },
-            mean / 1024
+            rss / 1024
         );
     }
     println!(
         "resident memory the light CL adds ({}): {} MiB",
         profile(),
         (figures[1] as i64 - figures[0] as i64) / 1024
+    );
+    Ok(())
+}
+
+/// CPU and memory the CL gossip stack adds to an idle follower: the same follower with
+/// `--p2p.disable` and with P2P on, connected to one loopback gossip peer (gossipsub heartbeats,
+/// identify and ping running, no blocks).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement; run explicitly (about 2 minutes)"]
+async fn p2p_stack_on_an_idle_follower() -> eyre::Result<()> {
+    use light_cl_p2p::libp2p::{identity::Keypair, multiaddr::Protocol};
+    use std::sync::atomic::Ordering;
+    let (world, genesis) = idle_world().await?;
+    let signer = alloy_primitives::Address::repeat_byte(0x11);
+    let (peer, _peer_rx) = light_cl_p2p::spawn(light_cl_p2p::GossipConfig {
+        chain_id: world.rollup.l2_chain_id,
+        forks: world.rollup.forks,
+        signer,
+        listen: "/ip4/127.0.0.1/tcp/0".parse()?,
+        keypair: Keypair::generate_secp256k1(),
+        static_peers: Vec::new(),
+        max_inbound: light_cl_p2p::DEFAULT_MAX_INBOUND,
+    })?;
+    let peer_addr = peer.listening().await?[0].clone().with(Protocol::P2p(peer.peer_id()));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let mut figures = Vec::new();
+    for p2p in [false, true] {
+        let datadir = world.dir.path().join(format!("p2p-{p2p}"));
+        let extra: Vec<String> = if p2p {
+            [
+                "--p2p.listen.ip",
+                "127.0.0.1",
+                "--p2p.listen.tcp",
+                &port.to_string(),
+                "--p2p.static",
+                &peer_addr.to_string(),
+                "--p2p.unsafe-block-signer",
+                &signer.to_string(),
+            ]
+            .map(String::from)
+            .to_vec()
+        } else {
+            vec!["--p2p.disable".into()]
+        };
+        let child = spawn_node(&world, &genesis, &datadir, true, &extra)?;
+        if p2p {
+            wait(
+                || async { (peer.counts().peers.load(Ordering::Relaxed) > 0).then_some(()) },
+                "the follower connects to the gossip peer",
+            )
+            .await;
+        }
+        let (rss, cpu) = idle_figures(child).await;
+        println!(
+            "idle follower, P2P {}: resident {} MiB, CPU {cpu:.2} % of a core",
+            if p2p { "on " } else { "off" },
+            rss / 1024
+        );
+        figures.push((rss, cpu));
+    }
+    println!(
+        "the P2P stack adds on an idle follower ({}): {} MiB resident, {:+.2} % of a core",
+        profile(),
+        (figures[1].0 as i64 - figures[0].0 as i64) / 1024,
+        figures[1].1 - figures[0].1
     );
     Ok(())
 }
@@ -464,13 +569,21 @@ fn summary_f64(mut samples: Vec<f64>) -> (f64, f64) {
 /// Light-CL sequencing at 1 s blocks on a reth dev L1 for 300 blocks under a steady load: a
 /// loopback load generator sends a transfer every 50 ms (20 a second). Prints when each block
 /// became the head relative to its timestamp `T`, the transactions per block, and the time from
-/// sending a transaction to the head being the block that holds it. The head is sampled every
-/// 2 ms; payloads are rebuilt every [`BUILDER_INTERVAL`] during the fill window.
+/// sending a transaction to the head being the block that holds it, with the fill window
+/// (payloads rebuilt every [`BUILDER_INTERVAL`]) and then with each block sealed at once at `T`
+/// (`--rollup.sequencer-seal-at-once`, as before the fill window). The head is sampled every
+/// 2 ms.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a measurement; run explicitly (about 5 minutes)"]
+#[ignore = "a measurement; run explicitly (about 11 minutes)"]
 async fn sequencer_under_load() -> eyre::Result<()> {
+    under_load(false).await?;
+    under_load(true).await
+}
+
+async fn under_load(seal_at_once: bool) -> eyre::Result<()> {
     use alloy_primitives::{Address, B256};
     use common::seq::*;
+    use op_reth_light::args::SequencerArgs;
     use serde_json::Value;
     use std::{
         collections::{BTreeMap, HashMap},
@@ -482,7 +595,8 @@ async fn sequencer_under_load() -> eyre::Result<()> {
     let now = || SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64();
     let dir = tempfile::tempdir()?;
     let world = SeqWorld::new(dir.path(), unix_now(), Address::ZERO).await;
-    let (a, _a_tasks) = world.launch(&dir.path().join("a"), world.sequencer_args()).await;
+    let args = SequencerArgs { seal_at_once, ..world.sequencer_args() };
+    let (a, _a_tasks) = world.launch(&dir.path().join("a"), args).await;
     let client = rpc(&a);
     let first = wait_head(&a, &world.rollup, "blocks on time", |h| h.number >= 2).await.number;
     let last = first + BLOCKS;
@@ -545,9 +659,10 @@ async fn sequencer_under_load() -> eyre::Result<()> {
     let (min, max) =
         per_block.iter().fold((f64::MAX, 0.0f64), |(lo, hi), &n| (lo.min(n), hi.max(n)));
     println!(
-        "sequencing at 1 s blocks under load (a transfer every 50 ms), {} blocks, {}:",
+        "sequencing at 1 s blocks under load (a transfer every 50 ms), {} blocks, {}, {}:",
         BLOCKS,
-        profile()
+        profile(),
+        if seal_at_once { "sealed at once at T (before)" } else { "fill window (after)" }
     );
     println!("  head became the block, relative to its timestamp T: p50 {:+.1} ms, p99 {:+.1} ms ({} blocks seen)", pub_p50 * 1e3, pub_p99 * 1e3, published.len());
     println!("  transactions per block: mean {mean:.1}, min {min}, max {max}");
