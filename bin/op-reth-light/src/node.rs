@@ -491,6 +491,7 @@ where
             None => ProposalTarget::Owner(handle.clone()),
         };
         self.admin.set(AdminRpc::new(Admin::new(sequencer_handle, handle)));
+        let gossip_node = gossip.as_ref().map(|g| g.handle());
         let gossip = async {
             match gossip {
                 Some(gossip) => gossip.run(target, stop.clone()).await,
@@ -525,6 +526,11 @@ where
             () = reminder => "the fork limit reminder stopped".to_owned(),
             () = gossip => "the gossip node stopped".to_owned(),
         };
+        // The gossip node's connections and port are released now, not when reth drops the
+        // last handle (the opp2p RPC holds one).
+        if let Some(node) = gossip_node {
+            node.shutdown().await;
+        }
         if stop.is_cancelled() {
             return Ok(());
         }

@@ -55,9 +55,9 @@ pub struct P2pArgs {
     #[arg(long = "p2p.static", value_name = "MULTIADDR", value_delimiter = ',')]
     pub static_peers: Vec<Multiaddr>,
 
-    /// At most this many inbound rollup-node peers (op-node's high-water mark): more are
-    /// refused, and counted in `light_cl_p2p_refused_total`. The static peers this node dials
-    /// are not limited.
+    /// At most this many inbound rollup-node connections (named like op-node's high-water
+    /// mark, but a hard cap on inbound only): more are refused, and counted in
+    /// `light_cl_p2p_refused_total`. The static peers this node dials do not count.
     #[arg(long = "p2p.peers.hi", value_name = "N", default_value_t = light_cl_p2p::DEFAULT_MAX_INBOUND)]
     pub peers_hi: u32,
 

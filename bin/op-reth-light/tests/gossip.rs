@@ -67,11 +67,6 @@ fn rand_number() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// The last value any node set on the connected-peers gauge.
-fn peers_gauge() -> Option<f64> {
-    common::series("light_cl_p2p_peers").first().map(|(_, v)| *v)
-}
-
 /// A sequencer A that gossips and followers that get its blocks only by gossip, on a reth dev
 /// L1; A starts building once the followers are connected.
 struct GossipWorld {
@@ -81,6 +76,8 @@ struct GossipWorld {
     followers: Vec<(Handle, TaskManager)>,
     /// Each follower's P2P port and peer id.
     ports: Vec<(u16, PeerId)>,
+    /// Each follower's datadir and arguments, to start it again.
+    follower_args: Vec<(std::path::PathBuf, op_reth_light::args::FollowArgs)>,
     _a_tasks: TaskManager,
 }
 
@@ -109,18 +106,28 @@ impl GossipWorld {
 
         let mut nodes = Vec::new();
         let mut ports = Vec::new();
+        let mut follower_args = Vec::new();
         for i in 0..followers {
             let mut args = world.follow(SequencerArgs::default());
             let port = free_port();
             let fdir = dir.join(format!("f{i}"));
             ports.push((port, peer_id_of(&fdir)));
             args.p2p = p2p(port, vec![addr(a_port, a_peer)]);
-            nodes.push(launch(world.spec.clone(), &fdir, Some(args)).await.unwrap());
+            nodes.push(launch(world.spec.clone(), &fdir, Some(args.clone())).await.unwrap());
+            follower_args.push((fdir, args));
         }
-        // The peers gauge is the process's: only A can have that many peers.
-        let all = followers as f64;
-        wait(|| async { (peers_gauge() == Some(all)).then_some(()) }, "A is connected to all")
-            .await;
+        // A's own count (the peers gauge is the process's, shared by every node of the test
+        // binary); an error until A's gossip node runs.
+        let connected = || async {
+            let stats: Result<serde_json::Value, _> =
+                common::rpc(&a).request("opp2p_peerStats", rpc_params![]).await;
+            stats.ok().and_then(|s| s["connected"].as_u64())
+        };
+        wait(
+            || async { (connected().await == Some(followers as u64)).then_some(()) },
+            "A is connected to all",
+        )
+        .await;
         // An L1 block passes (1 s) while the peers exchange their subscriptions.
         let l1_number = || async {
             let n: alloy_primitives::U64 =
@@ -162,7 +169,7 @@ impl GossipWorld {
             .request::<(), _>("admin_startSequencer", rpc_params![genesis])
             .await
             .unwrap();
-        Self { world, key, a, followers: nodes, ports, _a_tasks: a_tasks }
+        Self { world, key, a, followers: nodes, ports, follower_args, _a_tasks: a_tasks }
     }
 }
 
@@ -171,7 +178,7 @@ async fn followers_take_every_block_from_the_sequencers_gossip() {
     reth_tracing::init_test_tracing();
     let dir = tempfile::tempdir().unwrap();
     // `_tasks` keeps A running (an unbound field would be dropped here).
-    let GossipWorld { world, key, a, followers, ports, _a_tasks: _tasks } =
+    let GossipWorld { world, key, a, followers, ports, _a_tasks: _tasks, .. } =
         GossipWorld::start(dir.path(), 2).await;
     let rollup = world.rollup.clone();
 
@@ -204,8 +211,8 @@ async fn followers_take_every_block_from_the_sequencers_gossip() {
             .unwrap();
     let other = k256::ecdsa::SigningKey::from_slice(&[0x22; 32]).unwrap();
     let chain = rollup.l2_chain_id;
-    let before: Vec<u64> = REJECTIONS.iter().map(|(reason, _)| rejected_for(reason)).collect();
-    for (i, (reason, what)) in REJECTIONS.iter().enumerate() {
+    for (reason, what) in REJECTIONS {
+        let before = rejected_for(reason);
         wait(
             || async {
                 // Until the mesh has formed a message may reach no one: send fresh ones (a new
@@ -219,8 +226,8 @@ async fn followers_take_every_block_from_the_sequencers_gossip() {
                     let envelope = test_blocks::envelope_of(&b, key, chain);
                     (version, light_cl_p2p::encode(version, &envelope).unwrap())
                 };
-                let (version, data) = match *reason {
-                    "signer" if *what == "wrong key" => signed(now, &other, chain),
+                let (version, data) = match reason {
+                    "signer" if what == "wrong key" => signed(now, &other, chain),
                     "signer" => signed(now, &real, chain + 1),
                     "too_old" => signed(now - MAX_AGE_SECS - 30, &real, chain),
                     "too_far_ahead" => signed(now + MAX_AHEAD_SECS + 30, &real, chain),
@@ -236,7 +243,7 @@ async fn followers_take_every_block_from_the_sequencers_gossip() {
                 };
                 let _ = rogue.publish(version, data).await;
                 tokio::time::sleep(Duration::from_millis(200)).await;
-                (rejected_for(reason) > before[i]).then_some(())
+                (rejected_for(reason) > before).then_some(())
             },
             what,
         )
@@ -245,6 +252,34 @@ async fn followers_take_every_block_from_the_sequencers_gossip() {
     let (b, _) = &followers[0];
     let b_head = head(b, &rollup);
     assert_eq!(block(&a, &rollup, b_head.number), b_head, "B is still on A's chain");
+}
+
+/// A follower stopped while the sequencer goes on: started again, it has a gap below the first
+/// block gossip brings it; reth fills the gap over devp2p (a follower of a real network has
+/// devp2p peers) and the follower follows the gossip again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restarted_follower_catches_up_and_follows_the_gossip_again() {
+    reth_tracing::init_test_tracing();
+    let dir = tempfile::tempdir().unwrap();
+    let GossipWorld { world, a, mut followers, follower_args, _a_tasks: _tasks, .. } =
+        GossipWorld::start(dir.path(), 1).await;
+    let rollup = world.rollup.clone();
+    let (b, b_tasks) = followers.remove(0);
+    let seen = wait_head(&a, &rollup, "A sequences 4 blocks", |h| h.number >= 4).await.number;
+    wait_head(&b, &rollup, "B follows by gossip", |h| h.number >= seen).await;
+    common::stop(b, b_tasks).await;
+    let stopped_at = head(&a, &rollup).number;
+    wait_head(&a, &rollup, "A goes on while B is down", |h| h.number >= stopped_at + 3).await;
+
+    let (datadir, args) = &follower_args[0];
+    let (b, _b_tasks) = launch(world.spec.clone(), datadir, Some(args.clone())).await.unwrap();
+    assert!(head(&b, &rollup).number < head(&a, &rollup).number, "B restarted behind A");
+    common::connect(&a, &b).await;
+    let target = head(&a, &rollup).number + 3;
+    wait_head(&b, &rollup, "B catches up and follows again", |h| h.number >= target).await;
+    for n in 1..=target {
+        assert_eq!(block(&b, &rollup, n), block(&a, &rollup, n), "block {n}");
+    }
 }
 
 /// A measurement, not a test: for 300 blocks at 1 s, the time from the sequencer's head becoming

@@ -20,7 +20,7 @@ pub const METRICS: &[(&str, bool, &str)] = &[
     (
         "light_cl_p2p_refused_total",
         false,
-        "Inbound connections refused because the node had its maximum of inbound peers",
+        "Inbound connections refused: the inbound limit reached, or a third connection from one peer",
     ),
 ];
 

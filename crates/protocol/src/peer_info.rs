@@ -2,7 +2,7 @@
 //! `p2p/rpc_api.go` and `p2p/store/iface.go`, 2024-10; the same in `op-service/apis/p2p.go`
 //! later). Every key is always written, as Go writes them.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 
 /// One CL peer (or this node itself, for `opp2p_self`).
@@ -23,6 +23,7 @@ pub struct PeerInfo {
     #[serde(rename = "ENR")]
     pub enr: String,
     /// Its multiaddrs, each ending in `/p2p/<peer id>`.
+    #[serde(deserialize_with = "null_as_empty")]
     pub addresses: Vec<String>,
     /// The protocols it announced with identify (`null` when not known).
     pub protocols: Option<Vec<String>>,
@@ -124,11 +125,13 @@ pub struct PeerDump {
     /// The peers, keyed by peer id.
     pub peers: BTreeMap<String, PeerInfo>,
     /// Banned peer ids.
+    #[serde(deserialize_with = "null_as_empty")]
     pub banned_peers: Vec<String>,
     /// Banned IP addresses.
-    #[serde(rename = "bannedIPS")]
+    #[serde(rename = "bannedIPS", deserialize_with = "null_as_empty")]
     pub banned_ips: Vec<String>,
     /// Banned subnets, as Go writes a `net.IPNet`.
+    #[serde(deserialize_with = "null_as_empty")]
     pub banned_subnets: Vec<BannedSubnet>,
 }
 
@@ -141,6 +144,15 @@ pub struct BannedSubnet {
     /// The mask, base64.
     #[serde(rename = "Mask")]
     pub mask: String,
+}
+
+/// Go writes a nil slice as `null`: read it as an empty list.
+fn null_as_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -192,6 +204,22 @@ mod tests {
         assert_eq!(peer.scores.gossip.total, -5.04);
         assert_eq!(peer.protocols.as_ref().unwrap().len(), 7);
         assert_eq!(normalized(&serde_json::to_string(&dump).unwrap()), normalized(PEERS));
+    }
+
+    #[test]
+    fn nil_lists_are_read_as_empty() {
+        let json = r#"{"totalConnected":0,"peers":{},"bannedPeers":null,"bannedIPS":null,"bannedSubnets":null}"#;
+        let dump: PeerDump = serde_json::from_str(json).unwrap();
+        assert!(dump.banned_peers.is_empty() && dump.banned_ips.is_empty());
+        assert!(dump.banned_subnets.is_empty());
+        let mut me: serde_json::Value = serde_json::from_str(SELF).unwrap();
+        me["addresses"] = serde_json::Value::Null;
+        let info: PeerInfo = serde_json::from_value(me).unwrap();
+        assert!(info.addresses.is_empty());
+        assert!(
+            serde_json::from_str::<PeerDump>(r#"{"totalConnected":0}"#).is_err(),
+            "keys are required"
+        );
     }
 
     #[test]

@@ -1,0 +1,124 @@
+//! The handle of a running gossip node: commands to its task, and what it shares.
+
+use super::{GossipCounts, GossipError};
+use crate::{
+    peers::{base_info, with_peer_id, AGENT_VERSION, PROTOCOL_VERSION},
+    topic::BlockVersion,
+};
+use alloy_primitives::Address;
+use libp2p::{Multiaddr, PeerId};
+use light_cl_protocol::{PeerDump, PeerInfo};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, watch};
+
+pub(super) enum Command {
+    Publish { version: BlockVersion, data: Vec<u8>, done: oneshot::Sender<Result<(), GossipError>> },
+    Dial(Multiaddr),
+    SetSigner(Address),
+    Peers(oneshot::Sender<PeerDump>),
+    Stop,
+}
+
+/// A running gossip node.
+#[derive(Debug, Clone)]
+pub struct GossipHandle {
+    pub(super) commands: mpsc::Sender<Command>,
+    pub(super) signer: Arc<watch::Sender<Address>>,
+    pub(super) peer_id: PeerId,
+    pub(super) listening: watch::Receiver<Vec<Multiaddr>>,
+    pub(super) counts: Arc<GossipCounts>,
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Command")
+    }
+}
+
+impl GossipHandle {
+    /// This node's peer id.
+    pub const fn peer_id(&self) -> PeerId {
+        self.peer_id
+    }
+
+    /// The addresses it listens on, once bound.
+    pub async fn listening(&self) -> Result<Vec<Multiaddr>, GossipError> {
+        let mut rx = self.listening.clone();
+        let addrs = rx.wait_for(|a| !a.is_empty()).await.map_err(|_| GossipError::Stopped)?;
+        Ok(addrs.clone())
+    }
+
+    /// Dials a peer.
+    pub async fn dial(&self, addr: Multiaddr) -> Result<(), GossipError> {
+        self.commands.send(Command::Dial(addr)).await.map_err(|_| GossipError::Stopped)
+    }
+
+    /// Publishes an encoded block message on its version's topic.
+    pub async fn publish(&self, version: BlockVersion, data: Vec<u8>) -> Result<(), GossipError> {
+        let (done, result) = oneshot::channel();
+        self.commands
+            .send(Command::Publish { version, data, done })
+            .await
+            .map_err(|_| GossipError::Stopped)?;
+        result.await.map_err(|_| GossipError::Stopped)?
+    }
+
+    /// Trusts `signer` from now on.
+    pub async fn set_signer(&self, signer: Address) -> Result<(), GossipError> {
+        self.commands.send(Command::SetSigner(signer)).await.map_err(|_| GossipError::Stopped)?;
+        self.signer.send_replace(signer);
+        Ok(())
+    }
+
+    /// The unsafe block signer the node trusts.
+    pub fn signer(&self) -> Address {
+        *self.signer.borrow()
+    }
+
+    /// The verdict counts so far.
+    pub fn counts(&self) -> &GossipCounts {
+        &self.counts
+    }
+
+    /// This node as `opp2p_self` shows it: what op-node shows of itself (no connection, no
+    /// score, on the block topics), with the agent it announces and its listen addresses.
+    pub fn self_info(&self) -> PeerInfo {
+        let mut info = base_info(&self.peer_id);
+        let listening = self.listening.borrow();
+        if !listening.is_empty() {
+            info.addresses = listening.iter().map(|a| with_peer_id(a, &self.peer_id)).collect();
+        }
+        info.user_agent = AGENT_VERSION.into();
+        info.protocol_version = PROTOCOL_VERSION.into();
+        info.gossip_blocks = true;
+        info
+    }
+
+    /// Stops the node: its connections close and its listeners are released. Every later
+    /// call is [`GossipError::Stopped`].
+    pub async fn shutdown(&self) {
+        let _ = self.commands.send(Command::Stop).await;
+        self.commands.closed().await;
+    }
+
+    /// Every connected peer as `opp2p_peers` shows them.
+    pub async fn peers(&self) -> Result<PeerDump, GossipError> {
+        let (done, dump) = oneshot::channel();
+        self.commands.send(Command::Peers(done)).await.map_err(|_| GossipError::Stopped)?;
+        dump.await.map_err(|_| GossipError::Stopped)
+    }
+}
+
+impl light_cl_rpc::P2pNode for GossipHandle {
+    fn peer_stats(&self) -> light_cl_protocol::PeerStats {
+        self.counts.peer_stats()
+    }
+
+    fn self_info(&self) -> PeerInfo {
+        Self::self_info(self)
+    }
+
+    fn peers(&self) -> light_cl_rpc::PeersFuture<'_> {
+        Box::pin(async move { Self::peers(self).await.ok() })
+    }
+}

@@ -1,0 +1,221 @@
+//! The task that owns the libp2p swarm: it validates every message before gossipsub relays
+//! it, hands valid blocks on, keeps the peer table and counts, and runs the handle's commands.
+
+use super::{
+    handle::Command, Behaviour, BehaviourEvent, GossipCounts, GossipError, REDIAL_INTERVAL,
+};
+use crate::{
+    metrics,
+    peers::PeerTable,
+    topic::{block_topic, BlockVersion},
+    validate::{Validator, Verdict},
+};
+use futures::StreamExt;
+use libp2p::{
+    gossipsub::{self, IdentTopic, MessageAcceptance},
+    identify, ping,
+    swarm::{ListenError, SwarmEvent},
+    Multiaddr, PeerId, Swarm,
+};
+use light_cl_protocol::PeerDump;
+use op_alloy_rpc_types_engine::OpExecutionData;
+use std::{
+    sync::{atomic::Ordering, Arc},
+    time::{SystemTime, UNIX_EPOCH},
+};
+use tokio::sync::{mpsc, watch};
+use tracing::{debug, warn};
+
+pub(super) struct Node {
+    pub(super) swarm: Swarm<Behaviour>,
+    pub(super) validator: Validator,
+    pub(super) chain_id: u64,
+    pub(super) blocks: mpsc::Sender<OpExecutionData>,
+    pub(super) listen_tx: watch::Sender<Vec<Multiaddr>>,
+    pub(super) counts: Arc<GossipCounts>,
+    pub(super) static_peers: Vec<(PeerId, Multiaddr)>,
+    pub(super) peers: PeerTable,
+}
+
+impl Node {
+    pub(super) async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        let mut redial = tokio::time::interval(REDIAL_INTERVAL);
+        redial.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                event = self.swarm.select_next_some() => self.on_event(event),
+                _ = redial.tick() => self.dial_static_peers(),
+                command = commands.recv() => match command {
+                    // Asked to, or every handle is gone: stop.
+                    Some(Command::Stop) | None => break,
+                    Some(command) => self.on_command(command),
+                },
+            }
+        }
+        // The swarm (its connections and listeners) goes first; closing the commands then
+        // tells a waiting `shutdown` that it is gone.
+        drop(self);
+        drop(commands);
+    }
+
+    /// Dials every static peer that is not connected (the first tick: all of them).
+    fn dial_static_peers(&mut self) {
+        for (peer, addr) in &self.static_peers {
+            if self.swarm.is_connected(peer) {
+                continue;
+            }
+            debug!(target: "light_cl::gossip", %addr, "dialling a static peer");
+            if let Err(e) = self.swarm.dial(addr.clone()) {
+                debug!(target: "light_cl::gossip", %addr, %e, "cannot dial a static peer");
+            }
+        }
+    }
+
+    fn peers_changed(&self) {
+        let peers = self.swarm.connected_peers().count();
+        self.counts.peers.store(peers as u64, Ordering::Relaxed);
+        metrics::peers(peers);
+        self.topics_changed();
+    }
+
+    /// Counts the peers on each block topic again.
+    fn topics_changed(&self) {
+        let gossipsub = &self.swarm.behaviour().gossipsub;
+        for (i, version) in BlockVersion::ALL.into_iter().enumerate() {
+            let hash = IdentTopic::new(block_topic(self.chain_id, version)).hash();
+            let on = gossipsub.all_peers().filter(|(_, topics)| topics.contains(&&hash)).count();
+            self.counts.topic_peers[i].store(on as u64, Ordering::Relaxed);
+        }
+    }
+
+    fn on_command(&mut self, command: Command) {
+        match command {
+            Command::Publish { version, data, done } => {
+                let topic = IdentTopic::new(block_topic(self.chain_id, version));
+                let result = self
+                    .swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .publish(topic, data)
+                    .map(|_| ())
+                    .map_err(|e| GossipError::Publish(e.to_string()));
+                let _ = done.send(result);
+            }
+            Command::Dial(addr) => {
+                if let Err(e) = self.swarm.dial(addr.clone()) {
+                    warn!(target: "light_cl::gossip", %addr, %e, "dial failed");
+                }
+            }
+            Command::SetSigner(signer) => self.validator.set_signer(signer),
+            Command::Peers(done) => {
+                let _ = done.send(self.peer_dump());
+            }
+            // Handled by `run`.
+            Command::Stop => {}
+        }
+    }
+
+    /// The peer table with gossipsub's view of each peer: its score, whether it is on a block
+    /// topic, and whether it is a static peer (kept, like op-node's protected peers).
+    fn peer_dump(&self) -> PeerDump {
+        let gossipsub = &self.swarm.behaviour().gossipsub;
+        let block_topics: Vec<_> = BlockVersion::ALL
+            .into_iter()
+            .map(|v| IdentTopic::new(block_topic(self.chain_id, v)).hash())
+            .collect();
+        let on_topics: std::collections::HashSet<&PeerId> = gossipsub
+            .all_peers()
+            .filter(|(_, topics)| topics.iter().any(|t| block_topics.contains(t)))
+            .map(|(peer, _)| peer)
+            .collect();
+        let mut dump = PeerDump::default();
+        for peer in self.peers.ids() {
+            let Some(mut info) = self.peers.info(peer) else { continue };
+            info.gossip_blocks = on_topics.contains(peer);
+            info.protected = self.static_peers.iter().any(|(p, _)| p == peer);
+            info.scores.gossip.total = gossipsub.peer_score(peer).unwrap_or(0.0);
+            dump.peers.insert(info.peer_id.clone(), info);
+        }
+        dump.total_connected = dump.peers.len() as u64;
+        dump
+    }
+
+    fn on_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::NewListenAddr { address, .. } => {
+                self.listen_tx.send_modify(|a| a.push(address));
+            }
+            SwarmEvent::ConnectionEstablished { peer_id, endpoint, .. } => {
+                debug!(target: "light_cl::gossip", %peer_id, addr = %endpoint.get_remote_address(), "peer connected");
+                let remote = endpoint.get_remote_address().clone();
+                self.peers.connected(peer_id, remote, endpoint.is_dialer());
+                self.peers_changed();
+            }
+            SwarmEvent::ConnectionClosed { peer_id, num_established, .. } => {
+                self.peers.closed(&peer_id, num_established);
+                if num_established == 0 {
+                    debug!(target: "light_cl::gossip", %peer_id, "peer disconnected");
+                }
+                self.peers_changed();
+            }
+            SwarmEvent::IncomingConnectionError {
+                send_back_addr,
+                error: ListenError::Denied { cause },
+                ..
+            } => {
+                self.counts.refused.fetch_add(1, Ordering::Relaxed);
+                metrics::refused();
+                debug!(target: "light_cl::gossip", addr = %send_back_addr, %cause, "inbound connection refused");
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(
+                gossipsub::Event::Subscribed { .. } | gossipsub::Event::Unsubscribed { .. },
+            )) => self.topics_changed(),
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                ..
+            })) => self.peers.identified(&peer_id, info),
+            SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event {
+                peer,
+                result: Ok(rtt),
+                ..
+            })) => self.peers.pinged(&peer, rtt),
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                propagation_source,
+                message_id,
+                message,
+            })) => {
+                let now =
+                    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+                let verdict = self.validator.validate(message.topic.as_str(), &message.data, now);
+                metrics::message(message.topic.as_str(), &verdict);
+                let acceptance = match verdict {
+                    Verdict::Accept(data) => {
+                        self.counts.accepted.fetch_add(1, Ordering::Relaxed);
+                        if self.blocks.try_send(*data).is_err() {
+                            self.counts.dropped.fetch_add(1, Ordering::Relaxed);
+                            metrics::dropped();
+                            warn!(target: "light_cl::gossip", "the engine owner is behind: a gossiped block was dropped");
+                        }
+                        MessageAcceptance::Accept
+                    }
+                    Verdict::Ignore => {
+                        self.counts.ignored.fetch_add(1, Ordering::Relaxed);
+                        MessageAcceptance::Ignore
+                    }
+                    Verdict::Reject(reason) => {
+                        self.counts.rejected.fetch_add(1, Ordering::Relaxed);
+                        debug!(target: "light_cl::gossip", peer = %propagation_source, %reason, label = reason.label(), "rejected a block");
+                        MessageAcceptance::Reject
+                    }
+                };
+                self.swarm.behaviour_mut().gossipsub.report_message_validation_result(
+                    &message_id,
+                    &propagation_source,
+                    acceptance,
+                );
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! The gossip node with real libp2p peers on loopback.
+
+use super::*;
+use crate::{message::encode, test_blocks::*};
+use k256::ecdsa::SigningKey;
+use light_cl_protocol::PeerDump;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+fn node() -> (GossipHandle, mpsc::Receiver<OpExecutionData>) {
+    node_with(DEFAULT_MAX_INBOUND)
+}
+
+fn node_with(max_inbound: u32) -> (GossipHandle, mpsc::Receiver<OpExecutionData>) {
+    spawn(GossipConfig {
+        chain_id: CHAIN,
+        forks: ForkTimes::at_genesis_through(light_cl_protocol::Fork::Isthmus),
+        signer: signer_of(&key()),
+        listen: "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
+        keypair: Keypair::generate_secp256k1(),
+        static_peers: Vec::new(),
+        max_inbound,
+    })
+    .unwrap()
+}
+
+/// A V4 block message numbered `number`, signed by `key`.
+fn message(number: u64, key: &SigningKey) -> Vec<u8> {
+    let mut b = block(BlockVersion::V4, now());
+    b.header.number = number;
+    encode(BlockVersion::V4, &envelope_of(&b, key, CHAIN)).unwrap()
+}
+
+/// A publishes, B validates and relays, C receives only through B.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_line_of_three_nodes_relays_valid_blocks_only() {
+    let (a, _a_rx) = node();
+    let (b, mut b_rx) = node();
+    let (c, mut c_rx) = node();
+    b.dial(a.listening().await.unwrap()[0].clone()).await.unwrap();
+    c.dial(b.listening().await.unwrap()[0].clone()).await.unwrap();
+
+    // Until the mesh has formed, a block may reach no one: publish fresh blocks until one
+    // arrives at C (relayed by B after B validated it).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut number = 100;
+    let first = loop {
+        assert!(tokio::time::Instant::now() < deadline, "no block reached C");
+        number += 1;
+        let _ = a.publish(BlockVersion::V4, message(number, &key())).await;
+        if let Ok(Some(block)) = tokio::time::timeout(Duration::from_millis(300), c_rx.recv()).await
+        {
+            break block;
+        }
+    };
+    assert!(first.payload.block_number() > 100);
+    // B relayed it: A and C are connected to B and on the topics (opp2p_peerStats).
+    let stats = b.counts().peer_stats();
+    assert_eq!((stats.connected, stats.known), (2, 2), "{stats:?}");
+    assert_eq!(stats.blocks_topic_v4, 2, "{stats:?}");
+    assert_eq!(stats.blocks_topic, 2, "every version's topic is joined: {stats:?}");
+    while b_rx.try_recv().is_ok() {}
+    let rejected_before = b.counts().rejected.load(Ordering::Relaxed);
+
+    // A block signed by another key: B rejects it and does not relay it.
+    let other = SigningKey::from_slice(&[0x22; 32]).unwrap();
+    a.publish(BlockVersion::V4, message(500, &other)).await.unwrap();
+    a.publish(BlockVersion::V4, message(501, &key())).await.unwrap();
+    let next = tokio::time::timeout(Duration::from_secs(30), c_rx.recv()).await.unwrap();
+    assert_eq!(next.unwrap().payload.block_number(), 501, "the wrongly signed block never came");
+    let next_at_b = tokio::time::timeout(Duration::from_secs(30), b_rx.recv()).await.unwrap();
+    assert_eq!(next_at_b.unwrap().payload.block_number(), 501);
+    assert_eq!(b.counts().rejected.load(Ordering::Relaxed), rejected_before + 1);
+    assert_eq!(c.counts().rejected.load(Ordering::Relaxed), 0, "B relayed no invalid block");
+}
+
+/// `opp2p_peers` on each side of one connection, once identify and ping have run, and
+/// `opp2p_self`.
+#[tokio::test(flavor = "multi_thread")]
+async fn peers_show_direction_identify_ping_and_topics() {
+    use light_cl_protocol::direction;
+    let (a, _a_rx) = node();
+    let (b, _b_rx) = node();
+    let a_addr = a.listening().await.unwrap()[0].clone();
+    b.dial(a_addr.clone()).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let (on_a, on_b) = loop {
+        assert!(tokio::time::Instant::now() < deadline, "identify and ping never ran");
+        let (da, db) = (a.peers().await.unwrap(), b.peers().await.unwrap());
+        let ready = |d: &PeerDump, peer: &PeerId| {
+            d.peers
+                .get(&peer.to_string())
+                .filter(|p| p.protocols.is_some() && p.latency > 0 && p.gossip_blocks)
+                .cloned()
+        };
+        if let (Some(pa), Some(pb)) = (ready(&da, &b.peer_id()), ready(&db, &a.peer_id())) {
+            assert_eq!((da.total_connected, db.total_connected), (1, 1));
+            break (pa, pb);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(on_a.direction, direction::INBOUND, "B dialled A");
+    assert_eq!(on_b.direction, direction::OUTBOUND);
+    assert_eq!(on_a.user_agent, AGENT_VERSION);
+    assert!(on_a.protocols.unwrap().iter().any(|p| p.starts_with("/meshsub/")));
+    assert_eq!(on_a.node_id, crate::peers::node_id(&b.peer_id()));
+    assert_ne!(on_a.node_id, "0".repeat(64));
+    assert!(on_a.addresses.iter().all(|x| x.ends_with(&format!("/p2p/{}", b.peer_id()))));
+    // B told A where it listens; A dialled nowhere.
+    let b_listen = b.listening().await.unwrap()[0].to_string();
+    assert!(on_a.addresses.iter().any(|x| x.starts_with(&b_listen)), "{:?}", on_a.addresses);
+    assert_eq!(on_b.addresses, [format!("{a_addr}/p2p/{}", a.peer_id())]);
+    assert!(!on_b.protected, "not a static peer");
+
+    let me = a.self_info();
+    assert_eq!(me.peer_id, a.peer_id().to_string());
+    assert_eq!(me.addresses, [format!("{a_addr}/p2p/{}", a.peer_id())]);
+    assert_eq!((me.connectedness, me.direction, me.latency), (0, 0, 0), "as op-node shows itself");
+    assert!(me.gossip_blocks);
+}
+
+/// Waits until `what` holds (60 s at most), checking every 20 ms.
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Inbound connections beyond the limit are refused and counted; the node's own dials are
+/// not limited.
+#[tokio::test(flavor = "multi_thread")]
+async fn inbound_connections_beyond_the_limit_are_refused() {
+    let (a, _a_rx) = node_with(1);
+    let (b, _b_rx) = node();
+    let (c, _c_rx) = node();
+    let addr = a.listening().await.unwrap()[0].clone();
+    let peers = |h: &GossipHandle| h.counts().peers.load(Ordering::Relaxed);
+    b.dial(addr.clone()).await.unwrap();
+    until("B connected to A", || peers(&a) == 1).await;
+    c.dial(addr).await.unwrap();
+    until("A refused C", || a.counts().refused.load(Ordering::Relaxed) == 1).await;
+    assert_eq!(peers(&a), 1, "C was not let in");
+    assert!(a.peers().await.unwrap().peers.contains_key(&b.peer_id().to_string()));
+    a.dial(c.listening().await.unwrap()[0].clone()).await.unwrap();
+    until("A dialled C", || peers(&a) == 2).await;
+}
+
+/// A static peer is dialled without being asked; an address without a peer id is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn static_peers_are_dialled_and_need_a_peer_id() {
+    let (a, _a_rx) = node();
+    let addr = a.listening().await.unwrap()[0].clone();
+    let config = |static_peers| GossipConfig {
+        chain_id: CHAIN,
+        forks: ForkTimes::default(),
+        signer: signer_of(&key()),
+        listen: "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
+        keypair: Keypair::generate_secp256k1(),
+        static_peers,
+        max_inbound: DEFAULT_MAX_INBOUND,
+    };
+    let err = spawn(config(vec![addr.clone()])).unwrap_err();
+    assert!(matches!(err, GossipError::StaticPeer(_)), "{err}");
+    let with_id = addr.with(libp2p::multiaddr::Protocol::P2p(a.peer_id()));
+    let (b, _b_rx) = spawn(config(vec![with_id])).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let peers = |n: &GossipHandle| n.counts().peers.load(Ordering::Relaxed);
+    while peers(&a) == 0 || peers(&b) == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "B never connected to A");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A node that is shut down releases its port and answers nothing more.
+#[tokio::test(flavor = "multi_thread")]
+async fn shutdown_releases_the_listener() {
+    let (a, _a_rx) = node();
+    let addr = a.listening().await.unwrap()[0].clone();
+    let Some(libp2p::multiaddr::Protocol::Tcp(port)) = addr.iter().nth(1) else {
+        panic!("no TCP port in {addr}")
+    };
+    assert!(std::net::TcpListener::bind(("127.0.0.1", port)).is_err(), "the node listens");
+    a.shutdown().await;
+    assert!(matches!(a.peers().await, Err(GossipError::Stopped)));
+    std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free again");
+}
