@@ -73,6 +73,18 @@ async fn block(client: &HttpClient, number: u64) -> Option<Value> {
     (!b.is_null()).then_some(b)
 }
 
+/// Blocks the node at metrics port `port` took from gossip, whatever the outcome.
+fn gossip_blocks(port: u16) -> Option<u64> {
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    conn.write_all(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut text = String::new();
+    conn.read_to_string(&mut text).ok()?;
+    // reth's exporter prefixes every name with `reth_`.
+    let counts = text.lines().filter(|l| l.starts_with("reth_light_cl_gossip_blocks_total{"));
+    Some(counts.filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum::<f64>() as u64)
+}
+
 async fn head(client: &HttpClient) -> Option<u64> {
     let n: alloy_primitives::U64 = client.request("eth_blockNumber", rpc_params![]).await.ok()?;
     Some(n.to())
@@ -136,6 +148,19 @@ async fn a_devnet_runs_deposits_and_transfers_and_restarts_on_its_datadir() {
     let third = wait(|| async { block(&fol, 3).await }, "block 3 on the follower").await;
     assert_eq!(block(&seq, 3).await.unwrap()["hash"], third["hash"]);
 
+    // The follower is the sequencer's gossip peer and takes its blocks from gossip too.
+    let gossip_peers = |c: HttpClient| async move {
+        let stats: Option<Value> = c.request("opp2p_peerStats", rpc_params![]).await.ok();
+        stats.and_then(|s| s["connected"].as_u64()).filter(|n| *n == 1)
+    };
+    wait(|| gossip_peers(client(base + 10)), "the sequencer's gossip peer").await;
+    wait(|| gossip_peers(client(base + 20)), "the follower's gossip peer").await;
+    wait(
+        || async { gossip_blocks(base + 23).filter(|n| *n > 0) },
+        "gossiped blocks counted on the follower",
+    )
+    .await;
+
     // A deposit on L1, with a real signed transaction, arrives on L2 as sent.
     let accounts: Vec<DevAccount> = dev_accounts();
     let (depositor, value) = (accounts[1].address, U256::from(2_000_000_000_000_000_000u128));
@@ -187,7 +212,7 @@ async fn a_devnet_runs_deposits_and_transfers_and_restarts_on_its_datadir() {
     let stopped_at = head(&seq).await.unwrap();
     interrupt(&child);
     assert!(exit_of(&mut child).success(), "{}", std::fs::read_to_string(&out).unwrap());
-    for port in [base, base + 10, base + 20] {
+    for port in [base, base + 10, base + 14, base + 20, base + 24] {
         TcpListener::bind(("127.0.0.1", port)).expect("every node stopped");
     }
 

@@ -65,10 +65,12 @@ pub struct NodePorts {
     pub p2p: u16,
     /// Prometheus metrics.
     pub metrics: u16,
+    /// CL gossip (libp2p TCP, the `--p2p.*` network).
+    pub gossip: u16,
 }
 
 /// Every port of the devnet, from a base `B`: L1's RPC at `B`, the dev source at `B + 1`, the
-/// sequencer's HTTP, auth, p2p and metrics ports at `B + 10` to `B + 13`, follower `i`'s (from 1)
+/// sequencer's HTTP, auth, p2p, metrics and gossip ports at `B + 10` to `B + 14`, follower `i`'s (from 1)
 /// at `B + 10 + 10 i` onwards.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ports {
@@ -87,7 +89,7 @@ impl Ports {
     pub fn new(base: u16, followers: usize) -> Self {
         let node = |i: u16| {
             let b = base + 10 + 10 * i;
-            NodePorts { http: b, auth: b + 1, p2p: b + 2, metrics: b + 3 }
+            NodePorts { http: b, auth: b + 1, p2p: b + 2, metrics: b + 3, gossip: b + 4 }
         };
         Self {
             l1: base,
@@ -108,6 +110,7 @@ impl Ports {
             all.push((p.auth, format!("{name} auth RPC")));
             all.push((p.p2p, format!("{name} p2p")));
             all.push((p.metrics, format!("{name} metrics")));
+            all.push((p.gossip, format!("{name} gossip")));
         }
         all
     }
@@ -168,7 +171,7 @@ mod tests {
         assert_eq!((ports.l1, ports.dev_source), (18545, 18546));
         assert_eq!(
             ports.sequencer,
-            NodePorts { http: 18555, auth: 18556, p2p: 18557, metrics: 18558 }
+            NodePorts { http: 18555, auth: 18556, p2p: 18557, metrics: 18558, gossip: 18559 }
         );
         assert_eq!(ports.followers[1].http, 18575);
         let all = ports.all();

@@ -22,24 +22,33 @@ pub(super) struct Shared {
     pub(super) jwt: PathBuf,
     /// L1's RPC URL.
     pub l1_url: String,
+    /// The chain's unsafe block signer (the sequencer's P2P key's address; the devnet's L1
+    /// has no SystemConfig to read it from).
+    pub(super) signer: String,
 }
 
 /// How a node of the devnet runs.
 #[derive(Debug, Clone)]
 pub(super) enum Role {
-    /// The sequencer: follows the dev source, publishes to the followers' auth RPCs.
+    /// The sequencer: follows the dev source, gossips its blocks and pushes them to the
+    /// followers' auth RPCs.
     Sequencer {
         /// The dev source's URL.
         source: String,
         /// The followers' auth RPC URLs.
         publish_to: Vec<String>,
+        /// The file of its P2P signing key.
+        key: PathBuf,
     },
-    /// A follower of the sequencer: its `optimism_syncStatus`, its pushed blocks, its devp2p.
+    /// A follower of the sequencer: its `optimism_syncStatus`, its gossip, its pushed blocks,
+    /// its devp2p.
     Follower {
         /// The sequencer's HTTP RPC URL.
         sequencer: String,
         /// The sequencer's enode.
         enode: String,
+        /// The sequencer's gossip address (multiaddr with its peer id).
+        gossip: String,
     },
 }
 
@@ -69,8 +78,12 @@ pub(super) fn node_args(
     push("--color", &"never");
     push("--rollup.l1-rpc", &shared.l1_url);
     push("--rollup.config", &shared.files.rollup);
+    push("--p2p.listen.ip", &"127.0.0.1");
+    push("--p2p.listen.tcp", &ports.gossip.to_string());
+    push("--p2p.unsafe-block-signer", &shared.signer);
     match role {
-        Role::Sequencer { source, publish_to } => {
+        Role::Sequencer { source, publish_to, key } => {
+            push("--p2p.sequencer.key", key);
             push("--http.api", &"eth,net,web3,admin,debug,txpool");
             push("--rollup.follow-source", source);
             push("--rollup.l1-chain-config", &shared.files.l1_genesis);
@@ -81,19 +94,19 @@ pub(super) fn node_args(
                 push("--rollup.publish-jwt-secret", &shared.jwt);
             }
         }
-        Role::Follower { sequencer, enode } => {
+        Role::Follower { sequencer, enode, gossip } => {
+            push("--p2p.static", gossip);
             push("--http.api", &"eth,net,web3,txpool");
             push("--rollup.follow-source", sequencer);
             push("--rollup.sequencer-http", sequencer);
             push("--trusted-peers", enode);
         }
     }
-    let mut args: Vec<OsString> =
-        ["node", "--http", "--disable-discovery", "--ipcdisable", "--p2p.disable"]
-            .into_iter()
-            .map(OsString::from)
-            .chain(args)
-            .collect();
+    let mut args: Vec<OsString> = ["node", "--http", "--disable-discovery", "--ipcdisable"]
+        .into_iter()
+        .map(OsString::from)
+        .chain(args)
+        .collect();
     if matches!(role, Role::Sequencer { .. }) {
         args.push("--rollup.sequencing".into());
     }

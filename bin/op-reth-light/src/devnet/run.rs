@@ -197,11 +197,21 @@ async fn start(
         let _ = server.stop();
     });
 
-    let shared = Shared { files: files.clone(), jwt, l1_url: l1_url.clone() };
+    // CL gossip: the sequencer signs with the devnet's P2P key; its peer id is known before it
+    // starts (its node key is made now), so the followers can name it as their static peer.
+    let seq_dir = dir.join("sequencer");
+    std::fs::create_dir_all(&seq_dir)?;
+    let key = dir.join("p2p-sequencer.key");
+    write_private(&key, DEVNET_P2P_KEY)?;
+    let signer = light_cl_p2p::SequencerKey::from_hex(DEVNET_P2P_KEY)?.address().to_string();
+    let seq_peer = light_cl_p2p::load_or_create(&seq_dir.join(crate::p2p::NODE_KEY_FILE))?
+        .public()
+        .to_peer_id();
+    let gossip = format!("/ip4/127.0.0.1/tcp/{}/p2p/{seq_peer}", ports.sequencer.gossip);
+    let shared = Shared { files: files.clone(), jwt, l1_url: l1_url.clone(), signer };
     let publish_to =
         ports.followers.iter().map(|p| format!("http://127.0.0.1:{}", p.auth)).collect();
-    let role = Role::Sequencer { source: source_url.clone(), publish_to };
-    let seq_dir = dir.join("sequencer");
+    let role = Role::Sequencer { source: source_url.clone(), publish_to, key };
     let args_of = node_args(&seq_dir, ports.sequencer, &shared, &role);
     nodes.push(NodeProcess::spawn(
         &exe,
@@ -223,7 +233,11 @@ async fn start(
     for (i, p) in ports.followers.iter().enumerate() {
         let name = format!("follower {}", i + 1);
         let fdir = dir.join(format!("follower-{}", i + 1));
-        let role = Role::Follower { sequencer: seq_url.clone(), enode: enode.clone() };
+        let role = Role::Follower {
+            sequencer: seq_url.clone(),
+            enode: enode.clone(),
+            gossip: gossip.clone(),
+        };
         let args_of = node_args(&fdir, *p, &shared, &role);
         nodes.push(NodeProcess::spawn(&exe, name, &fdir, p.http, args_of)?);
     }
@@ -255,6 +269,21 @@ async fn start(
     let followers = nodes.iter().skip(1).map(|n| n.client()).collect();
     let progress = Progress::new(nodes[0].client(), seq_chain()?, followers, start_head.number);
     Ok(Some(Started { banner, progress, _l1: l1 }))
+}
+
+/// The devnet sequencer's P2P signing key (a fixed test key: the devnet is local).
+const DEVNET_P2P_KEY: &str = "0x2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a";
+
+/// Writes `text` to `path`, readable by its owner only.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())
 }
 
 /// A started devnet: what to show and watch, and L1's handle, kept until the end.
