@@ -49,7 +49,7 @@ fn parse(text: &str) -> Option<Keypair> {
 }
 
 /// Creates `path` (it must not exist) readable and writable by its owner only.
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

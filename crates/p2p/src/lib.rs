@@ -32,7 +32,7 @@ pub use gossip::{
     spawn, static_peer_id, GossipConfig, GossipCounts, GossipError, GossipHandle,
     DEFAULT_MAX_INBOUND, REDIAL_INTERVAL,
 };
-pub use identity::{load_or_create, IdentityError};
+pub use identity::{load_or_create, write_private, IdentityError};
 /// The libp2p this crate is built on (identities, addresses).
 pub use libp2p;
 pub use message::{decode, encode, message_id, MessageError, MAX_GOSSIP_SIZE};

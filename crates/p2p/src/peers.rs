@@ -83,31 +83,36 @@ impl PeerTable {
         }
     }
 
-    /// The connected peers.
-    pub fn ids(&self) -> impl Iterator<Item = &PeerId> {
-        self.peers.keys()
-    }
-
     /// `peer` as `opp2p_peers` shows it (`None` if not connected); the gossip score, topics and
     /// protection come from the caller.
     pub fn info(&self, peer: &PeerId) -> Option<PeerInfo> {
-        let entry = self.peers.get(peer)?;
+        self.peers.get(peer).map(|entry| entry.info(peer))
+    }
+
+    /// Every connected peer, as [`PeerTable::info`] shows it.
+    pub fn infos(&self) -> impl Iterator<Item = (&PeerId, PeerInfo)> {
+        self.peers.iter().map(|(peer, entry)| (peer, entry.info(peer)))
+    }
+}
+
+impl Peer {
+    fn info(&self, peer: &PeerId) -> PeerInfo {
         let mut info = base_info(peer);
         // The addresses it listens on, as it announced them, else those it connected from.
-        let addrs = match &entry.identified {
+        let addrs = match &self.identified {
             Some(id) if !id.listen.is_empty() => &id.listen,
-            _ => &entry.remote,
+            _ => &self.remote,
         };
         info.addresses = addrs.iter().map(|a| with_peer_id(a, peer)).collect();
-        if let Some(id) = &entry.identified {
+        if let Some(id) = &self.identified {
             info.user_agent = id.agent.clone();
             info.protocol_version = id.protocol_version.clone();
             info.protocols = Some(id.protocols.clone());
         }
         info.connectedness = connectedness::CONNECTED;
-        info.direction = entry.direction;
-        info.latency = entry.latency.as_nanos().try_into().unwrap_or(u64::MAX);
-        Some(info)
+        info.direction = self.direction;
+        info.latency = self.latency.as_nanos().try_into().unwrap_or(u64::MAX);
+        info
     }
 }
 
@@ -198,6 +203,6 @@ mod tests {
         assert!(table.info(&peer).is_some(), "one connection is still open");
         table.closed(&peer, 0);
         assert!(table.info(&peer).is_none());
-        assert_eq!(table.ids().count(), 0);
+        assert_eq!(table.infos().count(), 0);
     }
 }

@@ -239,7 +239,8 @@ pub fn spawn(
     let node = Node {
         swarm,
         validator: Validator::new(config.chain_id, config.forks, config.signer),
-        chain_id: config.chain_id,
+        block_topics: BlockVersion::ALL
+            .map(|version| IdentTopic::new(block_topic(config.chain_id, version)).hash()),
         blocks,
         listen_tx,
         counts,

@@ -7,12 +7,11 @@ use super::{
 use crate::{
     metrics,
     peers::PeerTable,
-    topic::{block_topic, BlockVersion},
     validate::{Validator, Verdict},
 };
 use futures::StreamExt;
 use libp2p::{
-    gossipsub::{self, IdentTopic, MessageAcceptance},
+    gossipsub::{self, MessageAcceptance, TopicHash},
     identify, ping,
     swarm::{ListenError, SwarmEvent},
     Multiaddr, PeerId, Swarm,
@@ -29,7 +28,8 @@ use tracing::{debug, warn};
 pub(super) struct Node {
     pub(super) swarm: Swarm<Behaviour>,
     pub(super) validator: Validator,
-    pub(super) chain_id: u64,
+    /// The block topics' hashes, by version (v1 first).
+    pub(super) block_topics: [TopicHash; 4],
     pub(super) blocks: mpsc::Sender<OpExecutionData>,
     pub(super) listen_tx: watch::Sender<Vec<Multiaddr>>,
     pub(super) counts: Arc<GossipCounts>,
@@ -81,17 +81,16 @@ impl Node {
     /// Counts the peers on each block topic again.
     fn topics_changed(&self) {
         let gossipsub = &self.swarm.behaviour().gossipsub;
-        for (i, version) in BlockVersion::ALL.into_iter().enumerate() {
-            let hash = IdentTopic::new(block_topic(self.chain_id, version)).hash();
-            let on = gossipsub.all_peers().filter(|(_, topics)| topics.contains(&&hash)).count();
-            self.counts.topic_peers[i].store(on as u64, Ordering::Relaxed);
+        for (hash, count) in self.block_topics.iter().zip(&self.counts.topic_peers) {
+            let on = gossipsub.all_peers().filter(|(_, topics)| topics.contains(&hash)).count();
+            count.store(on as u64, Ordering::Relaxed);
         }
     }
 
     fn on_command(&mut self, command: Command) {
         match command {
             Command::Publish { version, data, done } => {
-                let topic = IdentTopic::new(block_topic(self.chain_id, version));
+                let topic = self.block_topics[usize::from(version.topic_number())].clone();
                 let result = self
                     .swarm
                     .behaviour_mut()
@@ -119,18 +118,13 @@ impl Node {
     /// topic, and whether it is a static peer (kept, like op-node's protected peers).
     fn peer_dump(&self) -> PeerDump {
         let gossipsub = &self.swarm.behaviour().gossipsub;
-        let block_topics: Vec<_> = BlockVersion::ALL
-            .into_iter()
-            .map(|v| IdentTopic::new(block_topic(self.chain_id, v)).hash())
-            .collect();
         let on_topics: std::collections::HashSet<&PeerId> = gossipsub
             .all_peers()
-            .filter(|(_, topics)| topics.iter().any(|t| block_topics.contains(t)))
+            .filter(|(_, topics)| topics.iter().any(|t| self.block_topics.contains(*t)))
             .map(|(peer, _)| peer)
             .collect();
         let mut dump = PeerDump::default();
-        for peer in self.peers.ids() {
-            let Some(mut info) = self.peers.info(peer) else { continue };
+        for (peer, mut info) in self.peers.infos() {
             info.gossip_blocks = on_topics.contains(peer);
             info.protected = self.static_peers.iter().any(|(p, _)| p == peer);
             info.scores.gossip.total = gossipsub.peer_score(peer).unwrap_or(0.0);
