@@ -61,7 +61,7 @@ fn rejected_for(reason: &str) -> u64 {
 }
 
 /// A block number no earlier message used.
-fn rand_number() -> u64 {
+fn next_number() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(1_000_000);
     NEXT.fetch_add(1, Ordering::Relaxed)
@@ -217,7 +217,7 @@ async fn followers_take_every_block_from_the_sequencers_gossip() {
             || async {
                 // Until the mesh has formed a message may reach no one: send fresh ones (a new
                 // block number each time, so none is a duplicate) until one is counted.
-                let n = rand_number();
+                let n = next_number();
                 let now = unix_now();
                 let signed = |ts: u64, key: &k256::ecdsa::SigningKey, chain: u64| {
                     let version = BlockVersion::at(&rollup.forks, ts);

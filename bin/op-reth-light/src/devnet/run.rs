@@ -200,9 +200,10 @@ async fn start(
     // CL gossip: the sequencer signs with the devnet's P2P key; its peer id is known before it
     // starts (its node key is made now), so the followers can name it as their static peer.
     let seq_dir = dir.join("sequencer");
-    std::fs::create_dir_all(&seq_dir)?;
     let key = dir.join("p2p-sequencer.key");
-    write_private(&key, DEVNET_P2P_KEY)?;
+    if !key.exists() {
+        light_cl_p2p::write_private(&key, DEVNET_P2P_KEY)?;
+    }
     let signer = light_cl_p2p::SequencerKey::from_hex(DEVNET_P2P_KEY)?.address().to_string();
     let seq_peer = light_cl_p2p::load_or_create(&seq_dir.join(crate::p2p::NODE_KEY_FILE))?
         .public()
@@ -273,18 +274,6 @@ async fn start(
 
 /// The devnet sequencer's P2P signing key (a fixed test key: the devnet is local).
 const DEVNET_P2P_KEY: &str = "0x2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a";
-
-/// Writes `text` to `path`, readable by its owner only.
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::{io::Write, os::unix::fs::OpenOptionsExt};
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(text.as_bytes())
-}
 
 /// A started devnet: what to show and watch, and L1's handle, kept until the end.
 struct Started {
