@@ -9,7 +9,8 @@ use futures::future::BoxFuture;
 use light_cl::{gossip::ProposalTarget, sequencer::Publish};
 use light_cl_p2p::{
     libp2p::{multiaddr::Protocol, Multiaddr},
-    BlockPublisher, GossipConfig, GossipHandle, SequencerKey, SignerError, SignerSource,
+    BlockPublisher, BootNode, DiscoveryConfig, GossipConfig, GossipHandle, SequencerKey,
+    SignerError, SignerSource,
 };
 use light_cl_protocol::RollupConfig;
 use light_cl_rpc::L1Client;
@@ -48,6 +49,37 @@ pub struct P2pArgs {
     /// TCP port to listen on for rollup-node peers (0: any free port).
     #[arg(long = "p2p.listen.tcp", value_name = "PORT", default_value_t = 9222)]
     pub listen_tcp: u16,
+
+    /// UDP port of discovery (discv5); 0: the port TCP listens on.
+    #[arg(
+        id = "p2p_listen_udp",
+        long = "p2p.listen.udp",
+        value_name = "PORT",
+        default_value_t = 0
+    )]
+    pub listen_udp: u16,
+
+    /// IP address put in this node's discovery record (ENR), where other nodes dial it.
+    /// Default: `--p2p.listen.ip` unless it is 0.0.0.0; else none until discovery's peers
+    /// agree on this node's address.
+    #[arg(id = "p2p_advertise_ip", long = "p2p.advertise.ip", value_name = "IP")]
+    pub advertise_ip: Option<IpAddr>,
+
+    /// Nodes discovery starts from: ENRs (`enr:-…`) or enode URLs, comma-separated or
+    /// repeated. Default: the list op-node ships, on OP Mainnet and OP Sepolia; none on other
+    /// chains.
+    #[arg(id = "p2p_bootnodes", long = "p2p.bootnodes", value_name = "ENR", value_delimiter = ',')]
+    pub bootnodes: Vec<BootNode>,
+
+    /// Do not run discovery (discv5): peers are only the `--p2p.static` ones and those that
+    /// dial this node.
+    #[arg(id = "p2p_no_discovery", long = "p2p.no-discovery")]
+    pub no_discovery: bool,
+
+    /// Dial nodes found by discovery while fewer than N peers are connected (op-node's
+    /// low-water mark).
+    #[arg(id = "p2p_peers_lo", long = "p2p.peers.lo", value_name = "N", default_value_t = light_cl_p2p::DEFAULT_PEERS_LO)]
+    pub peers_lo: u32,
 
     /// Rollup-node peers to stay connected to, as multiaddrs ending in `/p2p/<peer id>`
     /// (e.g. `/ip4/10.0.0.2/tcp/9222/p2p/16Uiu2…`); dialled at start and again while not
@@ -91,6 +123,11 @@ impl Default for P2pArgs {
             disable: false,
             listen_ip: IpAddr::from([0, 0, 0, 0]),
             listen_tcp: 9222,
+            listen_udp: 0,
+            advertise_ip: None,
+            bootnodes: Vec::new(),
+            no_discovery: false,
+            peers_lo: light_cl_p2p::DEFAULT_PEERS_LO,
             static_peers: Vec::new(),
             peers_hi: light_cl_p2p::DEFAULT_MAX_INBOUND,
             priv_path: None,
@@ -176,8 +213,8 @@ impl P2pSetup {
     }
 
     /// Starts the gossip node for the chain of `config`: reads the unsafe block signer (from L1,
-    /// retrying while L1 does not answer, or the override), then listens and dials the static
-    /// peers. `None` when `stop` is cancelled first.
+    /// retrying while L1 does not answer, or the override), then listens, dials the static
+    /// peers and starts discovery. `None` when `stop` is cancelled first.
     pub(crate) async fn start(
         self,
         config: &RollupConfig,
@@ -200,18 +237,56 @@ impl P2pSetup {
             forks: config.forks,
             signer,
             listen: self.args.listen(),
-            keypair,
+            keypair: keypair.clone(),
             static_peers: self.args.static_peers.clone(),
             max_inbound: self.args.peers_hi,
         })?;
+        let enr = match self.discovery(config.l2_chain_id) {
+            Some(discovery) => {
+                let enr = light_cl_p2p::discovery::spawn(discovery, &keypair, handle.clone())
+                    .await
+                    .wrap_err("--p2p.listen.udp (or --p2p.no-discovery)");
+                match enr {
+                    Ok(enr) => Some(enr.to_base64()),
+                    Err(e) => {
+                        handle.shutdown().await;
+                        return Err(e);
+                    }
+                }
+            }
+            None => None,
+        };
         let publisher = self.key.map(|key| {
             if key.address() != signer {
                 warn!(target: "light_cl::gossip", key = %key.address(), %signer, "the sequencer key is not the chain's unsafe block signer: peers will reject every block published");
             }
             BlockPublisher::new(handle.clone(), key, config.l2_chain_id, config.forks)
         });
-        info!(target: "light_cl::gossip", peer_id = %handle.peer_id(), listen = %self.args.listen(), %signer, overridden = self.args.unsafe_block_signer.is_some(), static_peers = self.args.static_peers.len(), publishing = publisher.is_some(), "CL gossip started");
+        info!(target: "light_cl::gossip", peer_id = %handle.peer_id(), listen = %self.args.listen(), %signer, overridden = self.args.unsafe_block_signer.is_some(), static_peers = self.args.static_peers.len(), enr = enr.as_deref().unwrap_or("none (no discovery)"), publishing = publisher.is_some(), "CL gossip started");
         Ok(Some(Gossip { handle, blocks, publisher, source, l1 }))
+    }
+
+    /// What discovery runs with, unless `--p2p.no-discovery`: the bootnodes given, else the
+    /// chain's built-in ones.
+    fn discovery(&self, chain_id: u64) -> Option<DiscoveryConfig> {
+        let args = &self.args;
+        if args.no_discovery {
+            return None;
+        }
+        let bootnodes = if args.bootnodes.is_empty() {
+            light_cl_p2p::discovery::built_in(chain_id)
+        } else {
+            args.bootnodes.clone()
+        };
+        Some(DiscoveryConfig {
+            chain_id,
+            listen_ip: args.listen_ip,
+            udp_port: args.listen_udp,
+            advertise_ip: args.advertise_ip,
+            bootnodes,
+            peers_lo: args.peers_lo,
+            interval: light_cl_p2p::discovery::FAST_INTERVAL,
+        })
     }
 }
 
@@ -301,6 +376,7 @@ mod tests {
     use super::*;
     use crate::args::LightArgs;
     use clap::{CommandFactory, Parser};
+    use light_cl_p2p::discovery::OP_NODE_BOOTNODES;
     use reth_optimism_cli::{chainspec::OpChainSpecParser, Cli};
 
     #[derive(Parser)]
@@ -326,6 +402,9 @@ mod tests {
         assert_eq!(parse(&[]), P2pArgs::default());
         assert_eq!(parse(&[]).listen().to_string(), "/ip4/0.0.0.0/tcp/9222");
         assert_eq!(parse(&[]).peers_hi, 30, "op-node's --p2p.peers.hi");
+        assert_eq!(parse(&[]).peers_lo, 20, "op-node's --p2p.peers.lo");
+        let bad = Cmd::try_parse_from(["op-reth-light", "--p2p.bootnodes", "enode://nope"]);
+        assert!(bad.err().unwrap().to_string().contains("enode://nope"));
         let peer = peer();
         let args = parse(&[
             "--p2p.listen.ip",
@@ -343,9 +422,22 @@ mod tests {
             "0xaaaa45d9549eda09e70937013520214382ffc4a2",
             "--p2p.peers.hi",
             "5",
+            "--p2p.peers.lo",
+            "3",
+            "--p2p.listen.udp",
+            "9333",
+            "--p2p.advertise.ip",
+            "203.0.113.7",
+            "--p2p.bootnodes",
+            &format!("{},{}", OP_NODE_BOOTNODES[0], OP_NODE_BOOTNODES[3]),
+            "--p2p.no-discovery",
             "--p2p.disable",
         ]);
-        assert_eq!(args.peers_hi, 5);
+        assert_eq!((args.peers_hi, args.peers_lo, args.listen_udp), (5, 3, 9333));
+        assert_eq!(args.advertise_ip, Some([203, 0, 113, 7].into()));
+        assert_eq!(args.bootnodes.len(), 2);
+        assert_eq!(args.bootnodes[1].to_string(), OP_NODE_BOOTNODES[3]);
+        assert!(args.no_discovery);
         assert_eq!(args.listen().to_string(), "/ip4/127.0.0.1/tcp/0");
         assert_eq!(args.static_peers[0].to_string(), peer);
         assert_eq!(args.priv_path, Some("/keys/node.txt".into()));
@@ -404,7 +496,8 @@ mod tests {
     }
 
     /// The `--p2p.*` flags live beside every reth flag of `op-reth-light node` without a
-    /// clash (clap's own checks panic on a duplicate name).
+    /// clash (clap's own checks panic on a duplicate name or id: reth's discovery has a
+    /// `bootnodes` too).
     #[test]
     fn no_flag_collides_with_reths() {
         let mut cmd = Cli::<OpChainSpecParser, LightArgs>::command();
@@ -412,7 +505,17 @@ mod tests {
         let node = cmd.find_subcommand_mut("node").expect("a node subcommand");
         node.clone().debug_assert();
         let longs: Vec<_> = node.get_arguments().filter_map(|a| a.get_long()).collect();
-        for flag in ["p2p.disable", "p2p.static", "p2p.sequencer.key", "p2p.unsafe-block-signer"] {
+        for flag in [
+            "p2p.disable",
+            "p2p.static",
+            "p2p.sequencer.key",
+            "p2p.unsafe-block-signer",
+            "p2p.bootnodes",
+            "p2p.no-discovery",
+            "p2p.listen.udp",
+            "p2p.advertise.ip",
+            "p2p.peers.lo",
+        ] {
             assert_eq!(longs.iter().filter(|l| **l == flag).count(), 1, "{flag}");
         }
         let heading = node

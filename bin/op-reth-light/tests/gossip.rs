@@ -1,7 +1,8 @@
 //! CL gossip end to end: a light-CL sequencer on a reth dev L1 signs and gossips every block;
 //! two followers with no devp2p peer and no source EL, only its gossip, follow every block; a
 //! rogue libp2p peer's messages (wrong key, wrong chain, too old, too far ahead, malformed,
-//! oversized) are rejected and counted by reason and move no head.
+//! oversized) are rejected and counted by reason and move no head; a follower that knows only
+//! the sequencer's ENR finds it by discovery on loopback.
 
 mod common;
 
@@ -82,7 +83,9 @@ struct GossipWorld {
 }
 
 impl GossipWorld {
-    async fn start(dir: &Path, followers: usize) -> Self {
+    /// The followers have A as their static peer, or with `discovery` only A's ENR as their
+    /// bootnode (every node runs discovery then; otherwise none does).
+    async fn start(dir: &Path, followers: usize, discovery: bool) -> Self {
         let world = SeqWorld::new(dir, unix_now() - 6, Address::ZERO).await;
         let rollup = world.rollup.clone();
         let key = light_cl_p2p::SequencerKey::from_hex(SEQUENCER_KEY).unwrap();
@@ -97,12 +100,20 @@ impl GossipWorld {
             listen_tcp: port,
             static_peers,
             unsafe_block_signer: Some(key.address()),
+            no_discovery: !discovery,
             ..P2pArgs::default()
         };
         // A starts stopped, so no block is sealed before the followers are on the network.
         let mut a_args = world.follow(SequencerArgs { stopped: true, ..world.sequencer_args() });
         a_args.p2p = P2pArgs { sequencer_key: Some(key_path), ..p2p(a_port, Vec::new()) };
         let (a, a_tasks) = launch(world.spec.clone(), &a_dir, Some(a_args)).await.unwrap();
+        // A's record, as opp2p_self shows it once its gossip node and discovery run.
+        let enr_of_a = || async {
+            let me: Result<serde_json::Value, _> =
+                common::rpc(&a).request("opp2p_self", rpc_params![]).await;
+            me.ok().and_then(|me| me["ENR"].as_str().filter(|e| !e.is_empty()).map(str::to_owned))
+        };
+        let a_enr = if discovery { Some(wait(enr_of_a, "A's ENR").await) } else { None };
 
         let mut nodes = Vec::new();
         let mut ports = Vec::new();
@@ -112,7 +123,12 @@ impl GossipWorld {
             let port = free_port();
             let fdir = dir.join(format!("f{i}"));
             ports.push((port, peer_id_of(&fdir)));
-            args.p2p = p2p(port, vec![addr(a_port, a_peer)]);
+            args.p2p = match &a_enr {
+                Some(enr) => {
+                    P2pArgs { bootnodes: vec![enr.parse().unwrap()], ..p2p(port, Vec::new()) }
+                }
+                None => p2p(port, vec![addr(a_port, a_peer)]),
+            };
             nodes.push(launch(world.spec.clone(), &fdir, Some(args.clone())).await.unwrap());
             follower_args.push((fdir, args));
         }
@@ -161,8 +177,8 @@ impl GossipWorld {
         let a_info = &on_f0["peers"][a_peer.to_string()];
         assert_eq!(
             (&a_info["direction"], &a_info["protected"]),
-            (&2.into(), &true.into()),
-            "A is F0's static peer: {on_f0}"
+            (&2.into(), &(!discovery).into()),
+            "F0 dialled A, its static peer unless found by discovery: {on_f0}"
         );
         let genesis = head(&a, &rollup).hash;
         common::rpc(&a)
@@ -179,7 +195,7 @@ async fn followers_take_every_block_from_the_sequencers_gossip() {
     let dir = tempfile::tempdir().unwrap();
     // `_tasks` keeps A running (an unbound field would be dropped here).
     let GossipWorld { world, key, a, followers, ports, _a_tasks: _tasks, .. } =
-        GossipWorld::start(dir.path(), 2).await;
+        GossipWorld::start(dir.path(), 2, false).await;
     let rollup = world.rollup.clone();
 
     // Every block A seals reaches both followers, which have no other way to get it: no devp2p
@@ -262,7 +278,7 @@ async fn a_restarted_follower_catches_up_and_follows_the_gossip_again() {
     reth_tracing::init_test_tracing();
     let dir = tempfile::tempdir().unwrap();
     let GossipWorld { world, a, mut followers, follower_args, _a_tasks: _tasks, .. } =
-        GossipWorld::start(dir.path(), 1).await;
+        GossipWorld::start(dir.path(), 1, false).await;
     let rollup = world.rollup.clone();
     let (b, b_tasks) = followers.remove(0);
     let seen = wait_head(&a, &rollup, "A sequences 4 blocks", |h| h.number >= 4).await.number;
@@ -282,6 +298,26 @@ async fn a_restarted_follower_catches_up_and_follows_the_gossip_again() {
     }
 }
 
+/// Discovery on loopback: the follower knows only A's ENR (from A's opp2p_self) as its
+/// bootnode, has no static peer, finds A and follows its gossip.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_follower_finds_the_sequencer_from_its_bootnode_enr() {
+    reth_tracing::init_test_tracing();
+    let dir = tempfile::tempdir().unwrap();
+    let GossipWorld { world, a, followers, _a_tasks: _tasks, .. } =
+        GossipWorld::start(dir.path(), 1, true).await;
+    let rollup = world.rollup.clone();
+    let (b, _) = &followers[0];
+    let target = wait_head(&a, &rollup, "A sequences 3 blocks", |h| h.number >= 3).await.number + 2;
+    wait_head(b, &rollup, "B follows A's gossip", |h| h.number >= target).await;
+    for n in 1..=target {
+        assert_eq!(block(b, &rollup, n), block(&a, &rollup, n), "block {n}");
+    }
+    let on_b: serde_json::Value =
+        common::rpc(b).request("opp2p_peerStats", rpc_params![]).await.unwrap();
+    assert!(on_b["table"].as_u64() >= Some(1), "A is in B's discovery table: {on_b}");
+}
+
 /// A measurement, not a test: for 300 blocks at 1 s, the time from the sequencer's head becoming
 /// a block to a follower's head becoming it, over gossip (B) and side by side with today's
 /// unsafe following from the follow source (C: A itself is C's source, polled at the default
@@ -292,7 +328,7 @@ async fn a_restarted_follower_catches_up_and_follows_the_gossip_again() {
 async fn gossip_latency() {
     let blocks: usize = 300;
     let dir = tempfile::tempdir().unwrap();
-    let g = GossipWorld::start(dir.path(), 1).await;
+    let g = GossipWorld::start(dir.path(), 1, false).await;
     let rollup = g.world.rollup.clone();
     let b = &g.followers[0].0;
     let a_url = g.a.node.rpc_server_handle().http_url().unwrap();

@@ -1,5 +1,6 @@
-//! The OP Stack rollup-node P2P protocol (book: "CL gossip"), the parts that need no network:
+//! The OP Stack rollup-node P2P protocol (book: "CL gossip"):
 //!
+//! - [`discovery`]: discv5 with the OP Stack record entry, bootnodes, dialling what it finds;
 //! - [`gossip`]: the libp2p node: gossipsub on the block topics, every message validated;
 //! - [`topic`]: the block topics of every version, picked by the block's timestamp and the
 //!   chain's fork schedule;
@@ -14,6 +15,7 @@
 //! - [`seen`]: the bounded record of blocks seen per height;
 //! - [`signer`]: the unsafe block signer, from the chain's SystemConfig on L1 or an override.
 
+pub mod discovery;
 pub mod gossip;
 pub mod identity;
 pub mod message;
@@ -28,6 +30,7 @@ pub mod validate;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod test_blocks;
 
+pub use discovery::{BootNode, DiscoveryConfig, DiscoveryError, DEFAULT_PEERS_LO};
 pub use gossip::{
     spawn, static_peer_id, GossipConfig, GossipCounts, GossipError, GossipHandle,
     DEFAULT_MAX_INBOUND, REDIAL_INTERVAL,

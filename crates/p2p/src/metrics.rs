@@ -22,6 +22,12 @@ pub const METRICS: &[(&str, bool, &str)] = &[
         false,
         "Inbound connections refused: the inbound limit reached, or a third connection from one peer",
     ),
+    ("light_cl_p2p_discovery_table", true, "Nodes in the discv5 routing table"),
+    (
+        "light_cl_p2p_discovered_total",
+        false,
+        "Dialable nodes of this chain found by discovery, each counted once while remembered",
+    ),
 ];
 
 /// Describes every metric to the installed recorder (once, at start).
@@ -58,6 +64,14 @@ pub(crate) fn message(topic: &str, verdict: &Verdict) {
 
 pub(crate) fn dropped() {
     counter!("light_cl_p2p_dropped_total").increment(1);
+}
+
+pub(crate) fn discovery_table(n: usize) {
+    gauge!("light_cl_p2p_discovery_table").set(n as f64);
+}
+
+pub(crate) fn discovered() {
+    counter!("light_cl_p2p_discovered_total").increment(1);
 }
 
 pub(crate) fn refused() {

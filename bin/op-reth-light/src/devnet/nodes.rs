@@ -102,11 +102,13 @@ pub(super) fn node_args(
             push("--trusted-peers", enode);
         }
     }
-    let mut args: Vec<OsString> = ["node", "--http", "--disable-discovery", "--ipcdisable"]
-        .into_iter()
-        .map(OsString::from)
-        .chain(args)
-        .collect();
+    // The nodes know each other (`--trusted-peers`, `--p2p.static`): no discovery of either.
+    let mut args: Vec<OsString> =
+        ["node", "--http", "--disable-discovery", "--p2p.no-discovery", "--ipcdisable"]
+            .into_iter()
+            .map(OsString::from)
+            .chain(args)
+            .collect();
     if matches!(role, Role::Sequencer { .. }) {
         args.push("--rollup.sequencing".into());
     }

@@ -12,8 +12,17 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, watch};
 
 pub(super) enum Command {
-    Publish { version: BlockVersion, data: Vec<u8>, done: oneshot::Sender<Result<(), GossipError>> },
+    Publish {
+        version: BlockVersion,
+        data: Vec<u8>,
+        done: oneshot::Sender<Result<(), GossipError>>,
+    },
     Dial(Multiaddr),
+    DialSome {
+        candidates: Vec<(PeerId, Multiaddr)>,
+        max: usize,
+        done: oneshot::Sender<Vec<PeerId>>,
+    },
     SetSigner(Address),
     Peers(oneshot::Sender<PeerDump>),
     Stop,
@@ -27,6 +36,8 @@ pub struct GossipHandle {
     pub(super) peer_id: PeerId,
     pub(super) listening: watch::Receiver<Vec<Multiaddr>>,
     pub(super) counts: Arc<GossipCounts>,
+    /// This node's discovery record (base64), once discovery runs.
+    pub(super) enr: Arc<watch::Sender<String>>,
 }
 
 impl std::fmt::Debug for Command {
@@ -51,6 +62,37 @@ impl GossipHandle {
     /// Dials a peer.
     pub async fn dial(&self, addr: Multiaddr) -> Result<(), GossipError> {
         self.commands.send(Command::Dial(addr)).await.map_err(|_| GossipError::Stopped)
+    }
+
+    /// Dials, of `candidates`, up to `max` peers that are neither connected nor being dialled;
+    /// the peers dialled.
+    pub async fn dial_some(
+        &self,
+        candidates: Vec<(PeerId, Multiaddr)>,
+        max: usize,
+    ) -> Result<Vec<PeerId>, GossipError> {
+        let (done, dialled) = oneshot::channel();
+        self.commands
+            .send(Command::DialSome { candidates, max, done })
+            .await
+            .map_err(|_| GossipError::Stopped)?;
+        dialled.await.map_err(|_| GossipError::Stopped)
+    }
+
+    /// Records what discovery shows of itself: this node's record and its routing table's
+    /// size.
+    pub fn set_discovery(&self, enr: String, table: u64) {
+        self.enr.send_if_modified(|e| {
+            let changed = *e != enr;
+            *e = enr;
+            changed
+        });
+        self.counts.table.store(table, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Resolves once the node has stopped.
+    pub async fn stopped(&self) {
+        self.commands.closed().await;
     }
 
     /// Publishes an encoded block message on its version's topic.
@@ -91,6 +133,7 @@ impl GossipHandle {
         info.user_agent = AGENT_VERSION.into();
         info.protocol_version = PROTOCOL_VERSION.into();
         info.gossip_blocks = true;
+        info.enr = self.enr.borrow().clone();
         info
     }
 
@@ -98,7 +141,7 @@ impl GossipHandle {
     /// call is [`GossipError::Stopped`].
     pub async fn shutdown(&self) {
         let _ = self.commands.send(Command::Stop).await;
-        self.commands.closed().await;
+        self.stopped().await;
     }
 
     /// Every connected peer as `opp2p_peers` shows them.

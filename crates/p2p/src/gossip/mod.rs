@@ -158,6 +158,10 @@ pub struct GossipCounts {
     pub dropped: AtomicU64,
     /// Peers connected now.
     pub peers: AtomicU64,
+    /// Nodes in discovery's routing table.
+    pub table: AtomicU64,
+    /// Rounds of discovery's walk done (lookup, then dials).
+    pub walks: AtomicU64,
     /// Inbound connections refused (over the limit).
     pub refused: AtomicU64,
     /// Connected peers subscribed to each block topic, by version (v1 first).
@@ -165,14 +169,19 @@ pub struct GossipCounts {
 }
 
 impl GossipCounts {
-    /// The counts as `opp2p_peerStats` reports them. There is no discovery table, ban list or
-    /// peer store: `table` and `banned` are 0 and `known` is the connected peers.
+    /// Peers connected now.
+    pub fn connected(&self) -> u64 {
+        self.peers.load(Ordering::Relaxed)
+    }
+
+    /// The counts as `opp2p_peerStats` reports them. There is no ban list or peer store:
+    /// `banned` is 0 and `known` is the connected peers.
     pub fn peer_stats(&self) -> light_cl_protocol::PeerStats {
         let topic = |v: usize| self.topic_peers[v].load(Ordering::Relaxed);
-        let connected = self.peers.load(Ordering::Relaxed);
+        let connected = self.connected();
         light_cl_protocol::PeerStats {
             connected,
-            table: 0,
+            table: self.table.load(Ordering::Relaxed),
             blocks_topic: topic(0),
             blocks_topic_v2: topic(1),
             blocks_topic_v3: topic(2),
@@ -235,6 +244,7 @@ pub fn spawn(
         peer_id: *swarm.local_peer_id(),
         listening,
         counts: counts.clone(),
+        enr: Arc::new(watch::channel(String::new()).0),
     };
     let node = Node {
         swarm,

@@ -13,7 +13,10 @@ use futures::StreamExt;
 use libp2p::{
     gossipsub::{self, MessageAcceptance, TopicHash},
     identify, ping,
-    swarm::{ListenError, SwarmEvent},
+    swarm::{
+        dial_opts::{DialOpts, PeerCondition},
+        ListenError, SwarmEvent,
+    },
     Multiaddr, PeerId, Swarm,
 };
 use light_cl_protocol::PeerDump;
@@ -71,6 +74,33 @@ impl Node {
         }
     }
 
+    /// Dials up to `max` of `candidates` that are not connected, nor being dialled.
+    fn dial_some(&mut self, candidates: Vec<(PeerId, Multiaddr)>, max: usize) -> Vec<PeerId> {
+        let mut dialled = Vec::new();
+        for (peer, addr) in candidates {
+            if dialled.len() >= max {
+                break;
+            }
+            if peer == *self.swarm.local_peer_id() || self.swarm.is_connected(&peer) {
+                continue;
+            }
+            let opts = DialOpts::peer_id(peer)
+                .addresses(vec![addr])
+                .condition(PeerCondition::DisconnectedAndNotDialing)
+                .build();
+            match self.swarm.dial(opts) {
+                Ok(()) => dialled.push(peer),
+                Err(e) => {
+                    debug!(target: "light_cl::gossip", %peer, %e, "not dialling a discovered peer")
+                }
+            }
+        }
+        if !dialled.is_empty() {
+            debug!(target: "light_cl::gossip", dialled = dialled.len(), "dialling discovered peers");
+        }
+        dialled
+    }
+
     fn peers_changed(&self) {
         let peers = self.swarm.connected_peers().count();
         self.counts.peers.store(peers as u64, Ordering::Relaxed);
@@ -104,6 +134,9 @@ impl Node {
                 if let Err(e) = self.swarm.dial(addr.clone()) {
                     warn!(target: "light_cl::gossip", %addr, %e, "dial failed");
                 }
+            }
+            Command::DialSome { candidates, max, done } => {
+                let _ = done.send(self.dial_some(candidates, max));
             }
             Command::SetSigner(signer) => self.validator.set_signer(signer),
             Command::Peers(done) => {
