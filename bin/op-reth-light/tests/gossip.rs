@@ -105,7 +105,9 @@ impl GossipWorld {
         };
         // A starts stopped, so no block is sealed before the followers are on the network.
         let mut a_args = world.follow(SequencerArgs { stopped: true, ..world.sequencer_args() });
-        a_args.p2p = P2pArgs { sequencer_key: Some(key_path), ..p2p(a_port, Vec::new()) };
+        // A, the followers' bootnode with discovery, dials no one: each follower dials it.
+        a_args.p2p =
+            P2pArgs { sequencer_key: Some(key_path), peers_lo: 0, ..p2p(a_port, Vec::new()) };
         let (a, a_tasks) = launch(world.spec.clone(), &a_dir, Some(a_args)).await.unwrap();
         // A's record, as opp2p_self shows it once its gossip node and discovery run.
         let enr_of_a = || async {
@@ -180,6 +182,10 @@ impl GossipWorld {
             (&2.into(), &(!discovery).into()),
             "F0 dialled A, its static peer unless found by discovery: {on_f0}"
         );
+        if let Some(enr) = &a_enr {
+            assert_eq!(a_info["ENR"], serde_json::json!(enr), "found by discovery: {on_f0}");
+            assert_eq!(a_info["chainID"], serde_json::json!(rollup.l2_chain_id), "{on_f0}");
+        }
         let genesis = head(&a, &rollup).hash;
         common::rpc(&a)
             .request::<(), _>("admin_startSequencer", rpc_params![genesis])

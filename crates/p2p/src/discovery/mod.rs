@@ -17,7 +17,10 @@ pub use enr::{
     OPSTACK_VERSION,
 };
 
-use crate::{gossip::GossipHandle, metrics};
+use crate::{
+    gossip::{DiscoveredPeer, GossipHandle},
+    metrics,
+};
 use discv5::{enr::NodeId, ConfigBuilder, Discv5, Enr, ListenConfig};
 use libp2p::{identity::Keypair, multiaddr::Protocol, Multiaddr, PeerId};
 use std::{
@@ -133,6 +136,7 @@ fn tcp_port(addr: &Multiaddr) -> Option<u16> {
 #[derive(Debug)]
 struct Candidate {
     addr: Multiaddr,
+    enr: Enr,
     seen: Instant,
     dialled: Option<Instant>,
 }
@@ -234,7 +238,9 @@ impl Walker {
             }
             if let Some(known) = self.candidates.get_mut(&peer) {
                 known.seen = now;
-                known.addr = addr;
+                if enr.seq() > known.enr.seq() {
+                    (known.addr, known.enr) = (addr, enr.clone());
+                }
                 continue;
             }
             if self.candidates.len() >= MAX_CANDIDATES {
@@ -243,7 +249,8 @@ impl Walker {
             }
             debug!(target: "light_cl::discovery", %peer, %addr, "found a node of this chain");
             metrics::discovered();
-            self.candidates.insert(peer, Candidate { addr, seen: now, dialled: None });
+            let candidate = Candidate { addr, enr: enr.clone(), seen: now, dialled: None };
+            self.candidates.insert(peer, candidate);
         }
     }
 
@@ -255,12 +262,20 @@ impl Walker {
             .candidates
             .iter()
             .filter(|(_, c)| c.dialled.is_none_or(|at| now.duration_since(at) >= DIAL_BACKOFF))
-            .map(|(peer, c)| (c.dialled, *peer, c.addr.clone()))
+            .map(|(peer, c)| {
+                let peer = DiscoveredPeer {
+                    peer: *peer,
+                    addr: c.addr.clone(),
+                    enr: c.enr.to_base64(),
+                    chain_id: self.config.chain_id,
+                };
+                (c.dialled, peer)
+            })
             .collect();
-        due.sort_by_key(|(dialled, ..)| *dialled);
+        due.sort_by_key(|(dialled, _)| *dialled);
         let wanted = u64::from(self.config.peers_lo)
             .saturating_sub(self.gossip.counts().connected()) as usize;
-        let due = due.into_iter().map(|(_, peer, addr)| (peer, addr)).collect();
+        let due = due.into_iter().map(|(_, peer)| peer).collect();
         let Ok(dialled) = self.gossip.dial_some(due, wanted).await else { return };
         for peer in dialled {
             if let Some(c) = self.candidates.get_mut(&peer) {

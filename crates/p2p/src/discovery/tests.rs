@@ -8,8 +8,9 @@ use crate::{
 use light_cl_protocol::ForkTimes;
 use std::sync::atomic::Ordering;
 
-/// A gossip node of `chain` on loopback with discovery from `bootnodes`; its record.
-async fn node(chain: u64, bootnodes: Vec<BootNode>) -> (GossipHandle, Enr) {
+/// A gossip node of `chain` on loopback with discovery from `bootnodes`, dialling while fewer
+/// than `peers_lo` are connected; its record.
+async fn node(chain: u64, bootnodes: Vec<BootNode>, peers_lo: u32) -> (GossipHandle, Enr) {
     let keypair = Keypair::generate_secp256k1();
     let (gossip, _blocks) = spawn_gossip(GossipConfig {
         chain_id: chain,
@@ -27,7 +28,7 @@ async fn node(chain: u64, bootnodes: Vec<BootNode>) -> (GossipHandle, Enr) {
         udp_port: 0,
         advertise_ip: None,
         bootnodes,
-        peers_lo: DEFAULT_PEERS_LO,
+        peers_lo,
         interval: Duration::from_millis(300),
     };
     let enr = spawn(config, &keypair, gossip.clone()).await.unwrap();
@@ -38,15 +39,15 @@ async fn connected_to(node: &GossipHandle, peer: PeerId) -> bool {
     node.peers().await.unwrap().peers.contains_key(&peer.to_string())
 }
 
-/// A is the bootnode; B and C know only A. C finds B through A's table, and both dial A and
-/// each other; D, of another chain, is found too but never dialled.
+/// A is the bootnode, which dials no one; B and C know only A. C finds B through A's table,
+/// and both dial A and each other; D, of another chain, is found too but never dialled.
 #[tokio::test(flavor = "multi_thread")]
 async fn nodes_find_each_other_from_one_bootnode_and_only_of_their_chain() {
-    let (a, a_enr) = node(CHAIN, Vec::new()).await;
+    let (a, a_enr) = node(CHAIN, Vec::new(), 0).await;
     let boot = vec![BootNode::Enr(Box::new(a_enr.clone()))];
-    let (b, _) = node(CHAIN, boot.clone()).await;
-    let (d, _) = node(CHAIN + 1, boot.clone()).await;
-    let (c, c_enr) = node(CHAIN, boot).await;
+    let (b, _) = node(CHAIN, boot.clone(), DEFAULT_PEERS_LO).await;
+    let (d, _) = node(CHAIN + 1, boot.clone(), DEFAULT_PEERS_LO).await;
+    let (c, c_enr) = node(CHAIN, boot, DEFAULT_PEERS_LO).await;
     // The record says what opp2p_self shows.
     let port = a.listening().await.unwrap()[0].iter().find_map(|p| match p {
         Protocol::Tcp(port) => Some(port),
@@ -62,6 +63,12 @@ async fn nodes_find_each_other_from_one_bootnode_and_only_of_their_chain() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(c.self_info().enr, c_enr.to_base64(), "opp2p_self shows the record");
+    // opp2p_peers shows the record and chain of a peer C dialled from discovery: A, which
+    // dials no one.
+    let on_c = c.peers().await.unwrap();
+    let a_info = &on_c.peers[&a.peer_id().to_string()];
+    assert_eq!(a_info.chain_id, CHAIN);
+    assert_eq!(a_info.enr.parse::<Enr>().unwrap().node_id(), a_enr.node_id());
     // C's table holds A, B and D; after two more rounds of its walk, D is still not dialled.
     while c.counts().table.load(Ordering::Relaxed) < 3 {
         assert!(tokio::time::Instant::now() < deadline, "C's table never held D");
@@ -88,14 +95,14 @@ async fn nodes_find_each_other_from_one_bootnode_and_only_of_their_chain() {
 /// A bootnode given as an enode URL is asked for its record, then walked from.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_enode_bootnode_is_asked_for_its_record() {
-    let (a, a_enr) = node(CHAIN, Vec::new()).await;
+    let (a, a_enr) = node(CHAIN, Vec::new(), 0).await;
     let key = match a_enr.public_key() {
         discv5::enr::CombinedPublicKey::Secp256k1(key) => key,
         _ => unreachable!("a secp256k1 record"),
     };
     let enode = BootNode::Enode { key, udp: a_enr.udp4_socket().unwrap().into() };
     let enode: BootNode = enode.to_string().parse().unwrap();
-    let (b, _) = node(CHAIN, vec![enode]).await;
+    let (b, _) = node(CHAIN, vec![enode], DEFAULT_PEERS_LO).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while !connected_to(&b, a.peer_id()).await {
         assert!(tokio::time::Instant::now() < deadline, "B did not find A from its enode");

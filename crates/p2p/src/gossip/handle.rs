@@ -12,20 +12,25 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, watch};
 
 pub(super) enum Command {
-    Publish {
-        version: BlockVersion,
-        data: Vec<u8>,
-        done: oneshot::Sender<Result<(), GossipError>>,
-    },
+    Publish { version: BlockVersion, data: Vec<u8>, done: oneshot::Sender<Result<(), GossipError>> },
     Dial(Multiaddr),
-    DialSome {
-        candidates: Vec<(PeerId, Multiaddr)>,
-        max: usize,
-        done: oneshot::Sender<Vec<PeerId>>,
-    },
+    DialSome { candidates: Vec<DiscoveredPeer>, max: usize, done: oneshot::Sender<Vec<PeerId>> },
     SetSigner(Address),
     Peers(oneshot::Sender<PeerDump>),
     Stop,
+}
+
+/// A node found by discovery, to dial.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveredPeer {
+    /// Its peer id.
+    pub peer: PeerId,
+    /// Its TCP address, ending in `/p2p/<peer id>`.
+    pub addr: Multiaddr,
+    /// Its record (`enr:-…`), shown in `opp2p_peers` while connected.
+    pub enr: String,
+    /// The chain id of its `opstack` entry.
+    pub chain_id: u64,
 }
 
 /// A running gossip node.
@@ -68,7 +73,7 @@ impl GossipHandle {
     /// the peers dialled.
     pub async fn dial_some(
         &self,
-        candidates: Vec<(PeerId, Multiaddr)>,
+        candidates: Vec<DiscoveredPeer>,
         max: usize,
     ) -> Result<Vec<PeerId>, GossipError> {
         let (done, dialled) = oneshot::channel();

@@ -1,4 +1,4 @@
-//! The gossip network: libp2p over TCP (noise, yamux, identify, ping) with gossipsub on the
+//! The gossip network: libp2p over TCP (noise, yamux or mplex, identify, ping) with gossipsub on the
 //! chain's block topics, tuned as the spec says and without libp2p message signing (the
 //! block's own signature is what counts). Every message is validated before gossipsub relays
 //! it; valid blocks come out of a bounded channel, for the engine owner.
@@ -9,7 +9,7 @@
 mod handle;
 mod node;
 
-pub use handle::GossipHandle;
+pub use handle::{DiscoveredPeer, GossipHandle};
 use node::Node;
 
 use crate::{
@@ -200,7 +200,12 @@ pub fn spawn(
     let build = |e: &dyn std::fmt::Display| GossipError::Build(e.to_string());
     let mut swarm = libp2p::SwarmBuilder::with_existing_identity(config.keypair.clone())
         .with_tokio()
-        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            // yamux first, mplex for peers that speak only that (op-node offers both).
+            (yamux::Config::default, libp2p_mplex::Config::default),
+        )
         .map_err(|e| build(&e))?
         .with_behaviour(|key| {
             let gossipsub =
@@ -256,6 +261,7 @@ pub fn spawn(
         counts,
         static_peers,
         peers: PeerTable::default(),
+        discovered: std::collections::HashMap::new(),
     };
     tokio::spawn(node.run(command_rx));
     Ok((handle, received))

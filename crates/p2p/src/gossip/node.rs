@@ -2,7 +2,8 @@
 //! it, hands valid blocks on, keeps the peer table and counts, and runs the handle's commands.
 
 use super::{
-    handle::Command, Behaviour, BehaviourEvent, GossipCounts, GossipError, REDIAL_INTERVAL,
+    handle::Command, Behaviour, BehaviourEvent, DiscoveredPeer, GossipCounts, GossipError,
+    REDIAL_INTERVAL,
 };
 use crate::{
     metrics,
@@ -22,6 +23,7 @@ use libp2p::{
 use light_cl_protocol::PeerDump;
 use op_alloy_rpc_types_engine::OpExecutionData;
 use std::{
+    collections::HashMap,
     sync::{atomic::Ordering, Arc},
     time::{SystemTime, UNIX_EPOCH},
 };
@@ -38,6 +40,9 @@ pub(super) struct Node {
     pub(super) counts: Arc<GossipCounts>,
     pub(super) static_peers: Vec<(PeerId, Multiaddr)>,
     pub(super) peers: PeerTable,
+    /// The record and chain of each peer dialled from discovery, while dialled or connected
+    /// (so no larger than the connections and dials).
+    pub(super) discovered: HashMap<PeerId, (String, u64)>,
 }
 
 impl Node {
@@ -75,9 +80,9 @@ impl Node {
     }
 
     /// Dials up to `max` of `candidates` that are not connected, nor being dialled.
-    fn dial_some(&mut self, candidates: Vec<(PeerId, Multiaddr)>, max: usize) -> Vec<PeerId> {
+    fn dial_some(&mut self, candidates: Vec<DiscoveredPeer>, max: usize) -> Vec<PeerId> {
         let mut dialled = Vec::new();
-        for (peer, addr) in candidates {
+        for DiscoveredPeer { peer, addr, enr, chain_id } in candidates {
             if dialled.len() >= max {
                 break;
             }
@@ -89,7 +94,10 @@ impl Node {
                 .condition(PeerCondition::DisconnectedAndNotDialing)
                 .build();
             match self.swarm.dial(opts) {
-                Ok(()) => dialled.push(peer),
+                Ok(()) => {
+                    self.discovered.insert(peer, (enr, chain_id));
+                    dialled.push(peer);
+                }
                 Err(e) => {
                     debug!(target: "light_cl::gossip", %peer, %e, "not dialling a discovered peer")
                 }
@@ -161,6 +169,9 @@ impl Node {
             info.gossip_blocks = on_topics.contains(peer);
             info.protected = self.static_peers.iter().any(|(p, _)| p == peer);
             info.scores.gossip.total = gossipsub.peer_score(peer).unwrap_or(0.0);
+            if let Some((enr, chain_id)) = self.discovered.get(peer) {
+                (info.enr, info.chain_id) = (enr.clone(), *chain_id);
+            }
             dump.peers.insert(info.peer_id.clone(), info);
         }
         dump.total_connected = dump.peers.len() as u64;
@@ -181,9 +192,15 @@ impl Node {
             SwarmEvent::ConnectionClosed { peer_id, num_established, .. } => {
                 self.peers.closed(&peer_id, num_established);
                 if num_established == 0 {
+                    self.discovered.remove(&peer_id);
                     debug!(target: "light_cl::gossip", %peer_id, "peer disconnected");
                 }
                 self.peers_changed();
+            }
+            SwarmEvent::OutgoingConnectionError { peer_id: Some(peer), .. }
+                if !self.swarm.is_connected(&peer) =>
+            {
+                self.discovered.remove(&peer);
             }
             SwarmEvent::IncomingConnectionError {
                 send_back_addr,

@@ -189,3 +189,39 @@ async fn shutdown_releases_the_listener() {
     assert!(matches!(a.peers().await, Err(GossipError::Stopped)));
     std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free again");
 }
+
+/// A peer that speaks only mplex (as an older op-node may) connects, and its streams work.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_peer_with_only_mplex_connects() {
+    use futures::StreamExt;
+    use libp2p::swarm::SwarmEvent;
+    let (a, _a_rx) = node();
+    let mut peer = libp2p::SwarmBuilder::with_new_identity()
+        .with_tokio()
+        .with_tcp(tcp::Config::default(), noise::Config::new, libp2p_mplex::Config::default)
+        .unwrap()
+        .with_behaviour(|_| ping::Behaviour::default())
+        .unwrap()
+        .build();
+    peer.dial(a.listening().await.unwrap()[0].clone()).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let event = tokio::time::timeout_at(deadline, peer.select_next_some()).await;
+        match event.expect("no connection over mplex") {
+            SwarmEvent::ConnectionEstablished { peer_id, .. } => {
+                assert_eq!(peer_id, a.peer_id());
+                break;
+            }
+            SwarmEvent::OutgoingConnectionError { error, .. } => panic!("{error}"),
+            _ => {}
+        }
+    }
+    // A ping over an mplex stream succeeds both ways.
+    loop {
+        let event = tokio::time::timeout_at(deadline, peer.select_next_some()).await;
+        if let SwarmEvent::Behaviour(ping::Event { result, .. }) = event.expect("no ping") {
+            result.expect("a ping over mplex");
+            break;
+        }
+    }
+}
