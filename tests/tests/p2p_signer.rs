@@ -60,6 +60,7 @@ async fn the_gossip_signer_follows_a_rotation_on_l1() {
         keypair: Keypair::generate_secp256k1(),
         static_peers: Vec::new(),
         max_inbound: light_cl_p2p::DEFAULT_MAX_INBOUND,
+        scoring: Some(light_cl_p2p::Scoring::light(2)),
     })
     .unwrap();
     let client = L1Client::new(l1.server.url(), DEFAULT_L1_TIMEOUT).unwrap();

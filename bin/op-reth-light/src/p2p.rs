@@ -93,6 +93,16 @@ pub struct P2pArgs {
     #[arg(long = "p2p.peers.hi", value_name = "N", default_value_t = light_cl_p2p::DEFAULT_MAX_INBOUND)]
     pub peers_hi: u32,
 
+    /// How peers are scored on gossip: `light` (op-node's parameters: an invalid block lowers
+    /// its sender's score, and a low score stops gossip with it) or `none`.
+    #[arg(id = "p2p_scoring", long = "p2p.scoring", value_name = "LEVEL", default_value = "light")]
+    pub scoring: ScoringLevel,
+
+    /// Ban peers whose score falls below -100 for an hour: disconnected, refused when they
+    /// come back (static peers are never banned). Needs `--p2p.scoring light`.
+    #[arg(id = "p2p_ban_peers", long = "p2p.ban.peers", value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub ban_peers: bool,
+
     /// File of this node's P2P key (secp256k1, hex), which gives its peer id. Created on first
     /// start, readable by its owner only. Default: `opnode_p2p_priv.txt` in the datadir.
     #[arg(long = "p2p.priv.path", value_name = "PATH")]
@@ -117,6 +127,16 @@ pub struct P2pArgs {
     pub unsafe_block_signer: Option<Address>,
 }
 
+/// The peer scoring levels of `--p2p.scoring`, op-node's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ScoringLevel {
+    /// op-node's light peer scoring.
+    #[default]
+    Light,
+    /// No peer scoring.
+    None,
+}
+
 impl Default for P2pArgs {
     fn default() -> Self {
         Self {
@@ -130,6 +150,8 @@ impl Default for P2pArgs {
             peers_lo: light_cl_p2p::DEFAULT_PEERS_LO,
             static_peers: Vec::new(),
             peers_hi: light_cl_p2p::DEFAULT_MAX_INBOUND,
+            scoring: ScoringLevel::Light,
+            ban_peers: true,
             priv_path: None,
             sequencer_key: None,
             no_publish: false,
@@ -240,6 +262,13 @@ impl P2pSetup {
             keypair: keypair.clone(),
             static_peers: self.args.static_peers.clone(),
             max_inbound: self.args.peers_hi,
+            scoring: match self.args.scoring {
+                ScoringLevel::Light => Some(light_cl_p2p::Scoring {
+                    ban: self.args.ban_peers,
+                    ..light_cl_p2p::Scoring::light(config.block_time)
+                }),
+                ScoringLevel::None => None,
+            },
         })?;
         let enr = match self.discovery(config.l2_chain_id) {
             Some(discovery) => {
@@ -431,8 +460,13 @@ mod tests {
             "--p2p.bootnodes",
             &format!("{},{}", OP_NODE_BOOTNODES[0], OP_NODE_BOOTNODES[3]),
             "--p2p.no-discovery",
+            "--p2p.scoring",
+            "none",
+            "--p2p.ban.peers",
+            "false",
             "--p2p.disable",
         ]);
+        assert_eq!((args.scoring, args.ban_peers), (ScoringLevel::None, false));
         assert_eq!((args.peers_hi, args.peers_lo, args.listen_udp), (5, 3, 9333));
         assert_eq!(args.advertise_ip, Some([203, 0, 113, 7].into()));
         assert_eq!(args.bootnodes.len(), 2);
@@ -515,6 +549,8 @@ mod tests {
             "p2p.listen.udp",
             "p2p.advertise.ip",
             "p2p.peers.lo",
+            "p2p.scoring",
+            "p2p.ban.peers",
         ] {
             assert_eq!(longs.iter().filter(|l| **l == flag).count(), 1, "{flag}");
         }

@@ -216,25 +216,31 @@ async fn followers_take_every_block_from_the_sequencers_gossip() {
         }
     }
 
-    // A rogue peer sends B a message of each kind the spec rejects, some signed with the real
-    // key: each is rejected and counted by its reason, and no head moves.
-    let (rogue, _rogue_rx) = light_cl_p2p::spawn(GossipConfig {
-        chain_id: rollup.l2_chain_id,
-        forks: rollup.forks,
-        signer: key.address(),
-        listen: "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
-        keypair: Keypair::generate_secp256k1(),
-        static_peers: vec![addr(ports[0].0, ports[0].1)],
-        max_inbound: light_cl_p2p::DEFAULT_MAX_INBOUND,
-    })
-    .unwrap();
+    // Rogue peers send B a message of each kind the spec rejects, some signed with the real
+    // key: each is rejected and counted by its reason, and no head moves. One rogue per kind:
+    // after its first invalid message a rogue is graylisted (B ignores it).
+    let rogue = || {
+        light_cl_p2p::spawn(GossipConfig {
+            chain_id: rollup.l2_chain_id,
+            forks: rollup.forks,
+            signer: key.address(),
+            listen: "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
+            keypair: Keypair::generate_secp256k1(),
+            static_peers: vec![addr(ports[0].0, ports[0].1)],
+            max_inbound: light_cl_p2p::DEFAULT_MAX_INBOUND,
+            scoring: Some(light_cl_p2p::Scoring::light(rollup.block_time)),
+        })
+        .unwrap()
+    };
     let real =
         k256::ecdsa::SigningKey::from_slice(&alloy_primitives::hex::decode(SEQUENCER_KEY).unwrap())
             .unwrap();
     let other = k256::ecdsa::SigningKey::from_slice(&[0x22; 32]).unwrap();
     let chain = rollup.l2_chain_id;
+    let mut rogues = Vec::new();
     for (reason, what) in REJECTIONS {
         let before = rejected_for(reason);
+        let (rogue, rogue_rx) = rogue();
         wait(
             || async {
                 // Until the mesh has formed a message may reach no one: send fresh ones (a new
@@ -270,8 +276,16 @@ async fn followers_take_every_block_from_the_sequencers_gossip() {
             what,
         )
         .await;
+        rogues.push((rogue, rogue_rx));
     }
     let (b, _) = &followers[0];
+    // Peer scoring is on: the last rogue's invalid block took its score on B below the
+    // graylist threshold (-40), so B ignores it now.
+    let (last, _) = rogues.last().unwrap();
+    let on_b: serde_json::Value =
+        common::rpc(b).request("opp2p_peers", rpc_params![true]).await.unwrap();
+    let score = on_b["peers"][last.peer_id().to_string()]["scores"]["gossip"]["total"].as_f64();
+    assert!(score.is_some_and(|s| s < -40.0), "{on_b}");
     let b_head = head(b, &rollup);
     assert_eq!(block(&a, &rollup, b_head.number), b_head, "B is still on A's chain");
 }

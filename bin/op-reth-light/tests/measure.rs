@@ -323,6 +323,7 @@ async fn p2p_stack_on_an_idle_follower() -> eyre::Result<()> {
         keypair: Keypair::generate_secp256k1(),
         static_peers: Vec::new(),
         max_inbound: light_cl_p2p::DEFAULT_MAX_INBOUND,
+        scoring: Some(light_cl_p2p::Scoring::light(world.rollup.block_time)),
     })?;
     let peer_addr = peer.listening().await?[0].clone().with(Protocol::P2p(peer.peer_id()));
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();

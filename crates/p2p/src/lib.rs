@@ -33,7 +33,7 @@ pub mod test_blocks;
 pub use discovery::{BootNode, DiscoveryConfig, DiscoveryError, DEFAULT_PEERS_LO};
 pub use gossip::{
     spawn, static_peer_id, DiscoveredPeer, GossipConfig, GossipCounts, GossipError, GossipHandle,
-    DEFAULT_MAX_INBOUND, REDIAL_INTERVAL,
+    Scoring, DEFAULT_MAX_INBOUND, REDIAL_INTERVAL,
 };
 pub use identity::{load_or_create, write_private, IdentityError};
 /// The libp2p this crate is built on (identities, addresses).

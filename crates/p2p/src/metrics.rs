@@ -22,6 +22,7 @@ pub const METRICS: &[(&str, bool, &str)] = &[
         false,
         "Inbound connections refused: the inbound limit reached, or a third connection from one peer",
     ),
+    ("light_cl_p2p_bans_total", false, "Peers banned because their gossip score fell below the ban threshold"),
     ("light_cl_p2p_discovery_table", true, "Nodes in the discv5 routing table"),
     (
         "light_cl_p2p_discovered_total",
@@ -64,6 +65,10 @@ pub(crate) fn message(topic: &str, verdict: &Verdict) {
 
 pub(crate) fn dropped() {
     counter!("light_cl_p2p_dropped_total").increment(1);
+}
+
+pub(crate) fn banned() {
+    counter!("light_cl_p2p_bans_total").increment(1);
 }
 
 pub(crate) fn discovery_table(n: usize) {

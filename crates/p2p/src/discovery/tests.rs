@@ -20,6 +20,7 @@ async fn node(chain: u64, bootnodes: Vec<BootNode>, peers_lo: u32) -> (GossipHan
         keypair: keypair.clone(),
         static_peers: Vec::new(),
         max_inbound: DEFAULT_MAX_INBOUND,
+        scoring: Some(crate::gossip::Scoring::light(2)),
     })
     .unwrap();
     let config = DiscoveryConfig {

@@ -8,9 +8,11 @@
 
 mod handle;
 mod node;
+pub mod score;
 
 pub use handle::{DiscoveredPeer, GossipHandle};
 use node::Node;
+pub use score::Scoring;
 
 use crate::{
     message::{message_id, MAX_GOSSIP_SIZE},
@@ -69,11 +71,17 @@ pub use behaviour::{Behaviour, BehaviourEvent};
 mod behaviour {
     // The derive's event enum carries no docs of its own.
     #![allow(missing_docs)]
-    use libp2p::{connection_limits, gossipsub, identify, ping, swarm::NetworkBehaviour};
+    use libp2p::{
+        allow_block_list::{self, BlockedPeers},
+        connection_limits, gossipsub, identify, ping,
+        swarm::NetworkBehaviour,
+    };
 
     /// The libp2p behaviours of a rollup node.
     #[derive(NetworkBehaviour)]
     pub struct Behaviour {
+        /// Refuses connections of banned peers.
+        pub banned: allow_block_list::Behaviour<BlockedPeers>,
         /// Refuses inbound connections beyond the peer limit.
         pub limits: connection_limits::Behaviour,
         /// Block gossip.
@@ -104,6 +112,8 @@ pub struct GossipConfig {
     /// At most this many inbound connections (and as many being set up); more are refused.
     /// The node's own dials (static peers) do not count; any peer has at most 2 connections.
     pub max_inbound: u32,
+    /// Peer scoring and bans; `None`: no scoring (op-node's `--p2p.scoring none`).
+    pub scoring: Option<Scoring>,
 }
 
 /// op-node's peer high-water mark (`--p2p.peers.hi`), the default inbound limit.
@@ -162,8 +172,12 @@ pub struct GossipCounts {
     pub table: AtomicU64,
     /// Rounds of discovery's walk done (lookup, then dials).
     pub walks: AtomicU64,
-    /// Inbound connections refused (over the limit).
+    /// Inbound connections refused (over the limit, or banned).
     pub refused: AtomicU64,
+    /// Peers banned now.
+    pub banned: AtomicU64,
+    /// Times the scores were looked at for bans.
+    pub inspections: AtomicU64,
     /// Connected peers subscribed to each block topic, by version (v1 first).
     pub topic_peers: [AtomicU64; 4],
 }
@@ -174,8 +188,8 @@ impl GossipCounts {
         self.peers.load(Ordering::Relaxed)
     }
 
-    /// The counts as `opp2p_peerStats` reports them. There is no ban list or peer store:
-    /// `banned` is 0 and `known` is the connected peers.
+    /// The counts as `opp2p_peerStats` reports them. There is no peer store: `known` is the
+    /// connected peers.
     pub fn peer_stats(&self) -> light_cl_protocol::PeerStats {
         let topic = |v: usize| self.topic_peers[v].load(Ordering::Relaxed);
         let connected = self.connected();
@@ -186,7 +200,7 @@ impl GossipCounts {
             blocks_topic_v2: topic(1),
             blocks_topic_v3: topic(2),
             blocks_topic_v4: topic(3),
-            banned: 0,
+            banned: self.banned.load(Ordering::Relaxed),
             known: connected,
         }
     }
@@ -198,6 +212,8 @@ pub fn spawn(
     config: GossipConfig,
 ) -> Result<(GossipHandle, mpsc::Receiver<OpExecutionData>), GossipError> {
     let build = |e: &dyn std::fmt::Display| GossipError::Build(e.to_string());
+    let block_topics = BlockVersion::ALL
+        .map(|version| IdentTopic::new(block_topic(config.chain_id, version)).hash());
     let mut swarm = libp2p::SwarmBuilder::with_existing_identity(config.keypair.clone())
         .with_tokio()
         .with_tcp(
@@ -208,8 +224,12 @@ pub fn spawn(
         )
         .map_err(|e| build(&e))?
         .with_behaviour(|key| {
-            let gossipsub =
+            let mut gossipsub =
                 gossipsub::Behaviour::new(MessageAuthenticity::Anonymous, gossipsub_config())?;
+            if let Some(scoring) = config.scoring {
+                let params = score::params(scoring.block_time, &block_topics);
+                gossipsub.with_peer_score(params, score::thresholds())?;
+            }
             let identify = identify::Behaviour::new(
                 identify::Config::new(PROTOCOL_VERSION.into(), key.public())
                     .with_agent_version(AGENT_VERSION.into()),
@@ -219,7 +239,13 @@ pub fn spawn(
                 .with_max_pending_incoming(Some(config.max_inbound))
                 .with_max_established_per_peer(Some(2));
             let limits = connection_limits::Behaviour::new(limits);
-            Ok(Behaviour { limits, gossipsub, identify, ping: ping::Behaviour::default() })
+            Ok(Behaviour {
+                banned: Default::default(),
+                limits,
+                gossipsub,
+                identify,
+                ping: ping::Behaviour::default(),
+            })
         })
         .map_err(|e| build(&e))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
@@ -254,14 +280,15 @@ pub fn spawn(
     let node = Node {
         swarm,
         validator: Validator::new(config.chain_id, config.forks, config.signer),
-        block_topics: BlockVersion::ALL
-            .map(|version| IdentTopic::new(block_topic(config.chain_id, version)).hash()),
+        block_topics,
         blocks,
         listen_tx,
         counts,
         static_peers,
         peers: PeerTable::default(),
         discovered: std::collections::HashMap::new(),
+        scoring: config.scoring,
+        banned: std::collections::HashMap::new(),
     };
     tokio::spawn(node.run(command_rx));
     Ok((handle, received))

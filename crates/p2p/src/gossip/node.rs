@@ -2,8 +2,8 @@
 //! it, hands valid blocks on, keeps the peer table and counts, and runs the handle's commands.
 
 use super::{
-    handle::Command, Behaviour, BehaviourEvent, DiscoveredPeer, GossipCounts, GossipError,
-    REDIAL_INTERVAL,
+    handle::Command, score, Behaviour, BehaviourEvent, DiscoveredPeer, GossipCounts, GossipError,
+    Scoring, REDIAL_INTERVAL,
 };
 use crate::{
     metrics,
@@ -25,7 +25,7 @@ use op_alloy_rpc_types_engine::OpExecutionData;
 use std::{
     collections::HashMap,
     sync::{atomic::Ordering, Arc},
-    time::{SystemTime, UNIX_EPOCH},
+    time::{Instant, SystemTime, UNIX_EPOCH},
 };
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, warn};
@@ -43,16 +43,24 @@ pub(super) struct Node {
     /// The record and chain of each peer dialled from discovery, while dialled or connected
     /// (so no larger than the connections and dials).
     pub(super) discovered: HashMap<PeerId, (String, u64)>,
+    pub(super) scoring: Option<Scoring>,
+    /// Banned peers and when each ban ends (at most [`score::MAX_BANNED`]).
+    pub(super) banned: HashMap<PeerId, Instant>,
 }
 
 impl Node {
     pub(super) async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
         let mut redial = tokio::time::interval(REDIAL_INTERVAL);
         redial.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let every =
+            self.scoring.filter(|s| s.ban).map_or(score::BAN_DURATION, |s| s.inspect_interval);
+        let mut inspect = tokio::time::interval(every);
+        inspect.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 event = self.swarm.select_next_some() => self.on_event(event),
                 _ = redial.tick() => self.dial_static_peers(),
+                _ = inspect.tick() => self.inspect_scores(),
                 command = commands.recv() => match command {
                     // Asked to, or every handle is gone: stop.
                     Some(Command::Stop) | None => break,
@@ -77,6 +85,46 @@ impl Node {
                 debug!(target: "light_cl::gossip", %addr, %e, "cannot dial a static peer");
             }
         }
+    }
+
+    /// Lifts the bans that have ended, then bans every connected peer scored below
+    /// [`score::BAN_THRESHOLD`] (static peers are kept, as op-node keeps protected peers).
+    fn inspect_scores(&mut self) {
+        let now = Instant::now();
+        let ended: Vec<PeerId> =
+            self.banned.iter().filter(|(_, until)| **until <= now).map(|(p, _)| *p).collect();
+        for peer in ended {
+            self.unban(&peer);
+        }
+        if !self.scoring.is_some_and(|s| s.ban) {
+            return;
+        }
+        let gossipsub = &self.swarm.behaviour().gossipsub;
+        let low: Vec<(PeerId, f64)> = self
+            .swarm
+            .connected_peers()
+            .filter(|peer| !self.static_peers.iter().any(|(p, _)| p == *peer))
+            .filter_map(|peer| Some((*peer, gossipsub.peer_score(peer)?)))
+            .filter(|(_, score)| *score < score::BAN_THRESHOLD)
+            .collect();
+        for (peer, score) in low {
+            if self.banned.len() >= score::MAX_BANNED {
+                let first = self.banned.iter().min_by_key(|(_, until)| **until).map(|(p, _)| *p);
+                first.inspect(|p| self.unban(p));
+            }
+            warn!(target: "light_cl::gossip", %peer, score, "banning a peer for an hour: its gossip score is below the ban threshold");
+            self.banned.insert(peer, now + score::BAN_DURATION);
+            self.swarm.behaviour_mut().banned.block_peer(peer);
+            metrics::banned();
+        }
+        self.counts.banned.store(self.banned.len() as u64, Ordering::Relaxed);
+        self.counts.inspections.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn unban(&mut self, peer: &PeerId) {
+        self.banned.remove(peer);
+        self.swarm.behaviour_mut().banned.unblock_peer(*peer);
+        self.counts.banned.store(self.banned.len() as u64, Ordering::Relaxed);
     }
 
     /// Dials up to `max` of `candidates` that are not connected, nor being dialled.
@@ -175,6 +223,7 @@ impl Node {
             dump.peers.insert(info.peer_id.clone(), info);
         }
         dump.total_connected = dump.peers.len() as u64;
+        dump.banned_peers = self.banned.keys().map(ToString::to_string).collect();
         dump
     }
 

@@ -15,14 +15,23 @@ fn node() -> (GossipHandle, mpsc::Receiver<OpExecutionData>) {
 }
 
 fn node_with(max_inbound: u32) -> (GossipHandle, mpsc::Receiver<OpExecutionData>) {
+    spawn_node(max_inbound, Scoring::light(2), Vec::new())
+}
+
+fn spawn_node(
+    max_inbound: u32,
+    scoring: Scoring,
+    static_peers: Vec<Multiaddr>,
+) -> (GossipHandle, mpsc::Receiver<OpExecutionData>) {
     spawn(GossipConfig {
         chain_id: CHAIN,
         forks: ForkTimes::at_genesis_through(light_cl_protocol::Fork::Isthmus),
         signer: signer_of(&key()),
         listen: "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
         keypair: Keypair::generate_secp256k1(),
-        static_peers: Vec::new(),
+        static_peers,
         max_inbound,
+        scoring: Some(scoring),
     })
     .unwrap()
 }
@@ -34,7 +43,25 @@ fn message(number: u64, key: &SigningKey) -> Vec<u8> {
     encode(BlockVersion::V4, &envelope_of(&b, key, CHAIN)).unwrap()
 }
 
-/// A publishes, B validates and relays, C receives only through B.
+/// Publishes fresh messages made by `make` from `from` (a new number each time: until the mesh
+/// has formed a message may reach no one) until `arrived` says one did.
+async fn publish_until(
+    from: &GossipHandle,
+    number: &mut u64,
+    make: impl Fn(u64) -> Vec<u8>,
+    arrived: impl Fn() -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !arrived() {
+        assert!(tokio::time::Instant::now() < deadline, "no message arrived");
+        *number += 1;
+        let _ = from.publish(BlockVersion::V4, make(*number)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A publishes, B validates and relays, C receives only through B. An invalid block from A is
+/// not relayed, and takes A below the graylist threshold on B; D's blocks still pass.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_line_of_three_nodes_relays_valid_blocks_only() {
     let (a, _a_rx) = node();
@@ -43,13 +70,10 @@ async fn a_line_of_three_nodes_relays_valid_blocks_only() {
     b.dial(a.listening().await.unwrap()[0].clone()).await.unwrap();
     c.dial(b.listening().await.unwrap()[0].clone()).await.unwrap();
 
-    // Until the mesh has formed, a block may reach no one: publish fresh blocks until one
-    // arrives at C (relayed by B after B validated it).
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     let mut number = 100;
     let first = loop {
-        assert!(tokio::time::Instant::now() < deadline, "no block reached C");
         number += 1;
+        assert!(number < 300, "no block reached C");
         let _ = a.publish(BlockVersion::V4, message(number, &key())).await;
         if let Ok(Some(block)) = tokio::time::timeout(Duration::from_millis(300), c_rx.recv()).await
         {
@@ -63,18 +87,91 @@ async fn a_line_of_three_nodes_relays_valid_blocks_only() {
     assert_eq!(stats.blocks_topic_v4, 2, "{stats:?}");
     assert_eq!(stats.blocks_topic, 2, "every version's topic is joined: {stats:?}");
     while b_rx.try_recv().is_ok() {}
+    while c_rx.try_recv().is_ok() {}
     let rejected_before = b.counts().rejected.load(Ordering::Relaxed);
 
-    // A block signed by another key: B rejects it and does not relay it.
+    // A block signed by another key: B rejects it, and A's score on B falls below the
+    // graylist threshold (B ignores A from now on).
     let other = SigningKey::from_slice(&[0x22; 32]).unwrap();
     a.publish(BlockVersion::V4, message(500, &other)).await.unwrap();
-    a.publish(BlockVersion::V4, message(501, &key())).await.unwrap();
-    let next = tokio::time::timeout(Duration::from_secs(30), c_rx.recv()).await.unwrap();
-    assert_eq!(next.unwrap().payload.block_number(), 501, "the wrongly signed block never came");
-    let next_at_b = tokio::time::timeout(Duration::from_secs(30), b_rx.recv()).await.unwrap();
-    assert_eq!(next_at_b.unwrap().payload.block_number(), 501);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while b.counts().rejected.load(Ordering::Relaxed) == rejected_before {
+        assert!(tokio::time::Instant::now() < deadline, "B never saw the invalid block");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let on_b = b.peers().await.unwrap();
+    let a_score = on_b.peers[&a.peer_id().to_string()].scores.gossip.total;
+    assert!(a_score < score::thresholds().graylist_threshold, "{a_score}");
+
+    // D's valid blocks reach C through B after it; had B relayed the invalid block, C would
+    // have seen (and rejected) it first.
+    let (d, _d_rx) = node();
+    d.dial(b.listening().await.unwrap()[0].clone()).await.unwrap();
+    let mut number = 1000;
+    let next = loop {
+        number += 1;
+        assert!(number < 1200, "no block of D reached C");
+        let _ = d.publish(BlockVersion::V4, message(number, &key())).await;
+        if let Ok(Some(block)) = tokio::time::timeout(Duration::from_millis(300), c_rx.recv()).await
+        {
+            break block;
+        }
+    };
+    assert!(next.payload.block_number() > 1000);
     assert_eq!(b.counts().rejected.load(Ordering::Relaxed), rejected_before + 1);
     assert_eq!(c.counts().rejected.load(Ordering::Relaxed), 0, "B relayed no invalid block");
+}
+
+/// A peer whose invalid block takes its score below the ban threshold (one is enough; its
+/// later messages are ignored, as it is graylisted) is disconnected, refused when it comes
+/// back, and listed as banned; a static peer is never banned.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_peer_that_sends_invalid_blocks_is_banned_unless_static() {
+    let fast = Scoring { inspect_interval: Duration::from_millis(100), ..Scoring::light(2) };
+    let (rogue, _rogue_rx) = node();
+    let rogue_addr = rogue.listening().await.unwrap()[0]
+        .clone()
+        .with(libp2p::multiaddr::Protocol::P2p(rogue.peer_id()));
+    // B keeps the rogue as a static peer; A does not.
+    let (a, _a_rx) = spawn_node(DEFAULT_MAX_INBOUND, fast, Vec::new());
+    let (b, _b_rx) = spawn_node(DEFAULT_MAX_INBOUND, fast, vec![rogue_addr]);
+    rogue.dial(a.listening().await.unwrap()[0].clone()).await.unwrap();
+    let other = SigningKey::from_slice(&[0x22; 32]).unwrap();
+    let mut number = 0;
+    let both_rejected = || {
+        a.counts().rejected.load(Ordering::Relaxed) >= 1
+            && b.counts().rejected.load(Ordering::Relaxed) >= 1
+    };
+    publish_until(&rogue, &mut number, |n| message(n, &other), both_rejected).await;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while a.counts().peer_stats().banned == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "A never banned the rogue");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let on_a = a.peers().await.unwrap();
+    assert_eq!(on_a.banned_peers, vec![rogue.peer_id().to_string()]);
+    assert!(!on_a.peers.contains_key(&rogue.peer_id().to_string()), "disconnected");
+    // It comes back and is refused.
+    let refused = a.counts().refused.load(Ordering::Relaxed);
+    rogue.dial(a.listening().await.unwrap()[0].clone()).await.unwrap();
+    while a.counts().refused.load(Ordering::Relaxed) == refused {
+        assert!(tokio::time::Instant::now() < deadline, "A let the banned rogue in");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // B looked at the rogue's score below the threshold, twice, and kept its static peer.
+    let score = || async {
+        let on_b = b.peers().await.unwrap();
+        on_b.peers[&rogue.peer_id().to_string()].scores.gossip.total
+    };
+    assert!(score().await < score::BAN_THRESHOLD);
+    let inspections = b.counts().inspections.load(Ordering::Relaxed);
+    while b.counts().inspections.load(Ordering::Relaxed) < inspections + 2 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(score().await < score::BAN_THRESHOLD);
+    let on_b = b.peers().await.unwrap();
+    assert!(on_b.banned_peers.is_empty() && b.counts().peer_stats().banned == 0);
 }
 
 /// `opp2p_peers` on each side of one connection, once identify and ping have run, and
@@ -163,6 +260,7 @@ async fn static_peers_are_dialled_and_need_a_peer_id() {
         keypair: Keypair::generate_secp256k1(),
         static_peers,
         max_inbound: DEFAULT_MAX_INBOUND,
+        scoring: Some(Scoring::light(2)),
     };
     let err = spawn(config(vec![addr.clone()])).unwrap_err();
     assert!(matches!(err, GossipError::StaticPeer(_)), "{err}");
