@@ -31,6 +31,10 @@ pub(super) struct Banner {
     pub(super) block_time: u64,
     /// The L2 nodes, the sequencer first.
     pub(super) nodes: Vec<BannerNode>,
+    /// The sequencer's CL gossip address (multiaddr with its peer id).
+    pub(super) gossip: String,
+    /// The unsafe block signer (the devnet's P2P key).
+    pub(super) signer: String,
     /// The funded accounts.
     pub(super) accounts: Vec<DevAccount>,
     /// The datadir, and whether it is removed on exit.
@@ -65,6 +69,16 @@ impl Banner {
         let _ = writeln!(
             w,
             "  safe head and finalized once its origin is L1-finalized. No batcher runs."
+        );
+        let _ = writeln!(w, "\nCL gossip   sequencer {}", self.gossip);
+        let _ = writeln!(
+            w,
+            "  unsafe block signer {}; another rollup node joins with --p2p.static <that address>",
+            self.signer
+        );
+        let _ = writeln!(
+            w,
+            "  or with --p2p.bootnodes <the sequencer's ENR, in its opp2p_self> (it runs discovery)"
         );
         let _ = writeln!(w, "\nDeposit contract on L1  {DEPOSIT_CONTRACT}");
         let _ = writeln!(
@@ -119,6 +133,8 @@ mod tests {
                 metrics: "http://127.0.0.1:18558/metrics".into(),
                 log: "/tmp/x/sequencer/node.log".into(),
             }],
+            gossip: "/ip4/127.0.0.1/tcp/18569/p2p/16Uiu2HAm".into(),
+            signer: "0x1111111111111111111111111111111111111111".into(),
             accounts: dev_accounts(),
             datadir: "/tmp/x".into(),
             temporary: true,
@@ -133,6 +149,9 @@ mod tests {
             "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
             "cast send --rpc-url http://127.0.0.1:18555",
             "removed on exit",
+            "/ip4/127.0.0.1/tcp/18569/p2p/16Uiu2HAm",
+            "unsafe block signer 0x1111111111111111111111111111111111111111",
+            "--p2p.bootnodes",
         ] {
             assert!(text.contains(&needed.to_lowercase()), "{needed} missing from\n{text}");
         }

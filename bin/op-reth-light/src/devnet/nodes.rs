@@ -102,15 +102,17 @@ pub(super) fn node_args(
             push("--trusted-peers", enode);
         }
     }
-    // The nodes know each other (`--trusted-peers`, `--p2p.static`): no discovery of either.
-    let mut args: Vec<OsString> =
-        ["node", "--http", "--disable-discovery", "--p2p.no-discovery", "--ipcdisable"]
-            .into_iter()
-            .map(OsString::from)
-            .chain(args)
-            .collect();
-    if matches!(role, Role::Sequencer { .. }) {
-        args.push("--rollup.sequencing".into());
+    let mut args: Vec<OsString> = ["node", "--http", "--disable-discovery", "--ipcdisable"]
+        .into_iter()
+        .map(OsString::from)
+        .chain(args)
+        .collect();
+    match role {
+        // Other rollup nodes (kona-node, op-node, another op-reth-light) can start discovery
+        // from the sequencer's ENR.
+        Role::Sequencer { .. } => args.push("--rollup.sequencing".into()),
+        // The followers know the sequencer (`--trusted-peers`, `--p2p.static`).
+        Role::Follower { .. } => args.push("--p2p.no-discovery".into()),
     }
     args
 }

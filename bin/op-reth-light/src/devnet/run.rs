@@ -209,7 +209,8 @@ async fn start(
         .public()
         .to_peer_id();
     let gossip = format!("/ip4/127.0.0.1/tcp/{}/p2p/{seq_peer}", ports.sequencer.gossip);
-    let shared = Shared { files: files.clone(), jwt, l1_url: l1_url.clone(), signer };
+    let shared =
+        Shared { files: files.clone(), jwt, l1_url: l1_url.clone(), signer: signer.clone() };
     let publish_to =
         ports.followers.iter().map(|p| format!("http://127.0.0.1:{}", p.auth)).collect();
     let role = Role::Sequencer { source: source_url.clone(), publish_to, key };
@@ -263,6 +264,8 @@ async fn start(
                 log: n.log.display().to_string(),
             })
             .collect(),
+        gossip: gossip.clone(),
+        signer,
         accounts: dev_accounts(),
         datadir: dir.display().to_string(),
         temporary: args.datadir.is_none(),
