@@ -23,6 +23,22 @@ pub const DEV_ACCOUNTS: u32 = 10;
 /// The balance of every dev account at genesis: 10 000 ether.
 pub const DEV_BALANCE: U256 = U256::from_limbs([0x19e0c9bab2400000, 0x21e, 0, 0]);
 
+/// The devnet sequencer's P2P signing key (a fixed test key: the devnet is local).
+pub const DEVNET_P2P_KEY: &str =
+    "0x2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a";
+
+/// The devnet's SystemConfig address on L1: an account with no code whose storage holds the
+/// unsafe block signer, so a rollup node that reads the signer from L1 (kona-node does) finds
+/// it.
+pub const SYSTEM_CONFIG: Address = address!("0x5c00000000000000000000000000000000000001");
+
+/// The unsafe block signer: the address of [`DEVNET_P2P_KEY`].
+pub fn devnet_signer() -> Address {
+    light_cl_p2p::SequencerKey::from_hex(DEVNET_P2P_KEY)
+        .expect("the devnet key is a secp256k1 key")
+        .address()
+}
+
 /// Where the devnet's deposit contract lives on L1.
 pub const DEPOSIT_CONTRACT: Address = address!("0xde90517000000000000000000000000000000001");
 
@@ -132,6 +148,11 @@ impl DevnetChains {
             DEPOSIT_CONTRACT.to_string(),
             json!({ "balance": "0x0", "code": deposit_contract_code() }),
         );
+        let signer_slot = light_cl_p2p::UNSAFE_BLOCK_SIGNER_SLOT.to_string();
+        l1_alloc.insert(
+            SYSTEM_CONFIG.to_string(),
+            json!({ "balance": "0x0", "storage": { signer_slot: devnet_signer().into_word() } }),
+        );
         let l1_genesis = l1_genesis(l1_chain_id, t0, l1_alloc);
         let l2_alloc: serde_json::Map<String, Value> = accounts
             .iter()
@@ -196,8 +217,9 @@ impl DevnetChains {
             // No batcher runs: nothing is sent to the inbox, nothing is derived from it.
             batch_inbox_address: address!("0xff00000000000000000000000000000000000901"),
             deposit_contract_address: DEPOSIT_CONTRACT,
-            l1_system_config_address: address!("0x5c00000000000000000000000000000000000001"),
-            protocol_versions_address: None,
+            l1_system_config_address: SYSTEM_CONFIG,
+            // None on L1; written out (zero) because kona-node requires the key.
+            protocol_versions_address: Some(Address::ZERO),
             other: Default::default(),
         };
         Self { l1_genesis, l2_genesis, rollup }
@@ -302,6 +324,12 @@ mod tests {
         assert!(files.exist());
         let back = DevnetChains::read(&files).unwrap();
         assert_eq!(back.rollup, chains.rollup);
+        // The SystemConfig's storage holds the signer; kona-node needs the ProtocolVersions key.
+        let slot = light_cl_p2p::UNSAFE_BLOCK_SIGNER_SLOT.to_string();
+        let stored = &chains.l1_genesis["alloc"][SYSTEM_CONFIG.to_string()]["storage"][slot];
+        assert_eq!(stored, &json!(devnet_signer().into_word()));
+        let rollup_json = std::fs::read_to_string(&files.rollup).unwrap();
+        assert!(rollup_json.contains("\"protocol_versions_address\""), "{rollup_json}");
         assert_eq!(back.l2_spec().genesis_hash(), chains.l2_spec().genesis_hash());
     }
 }

@@ -22,8 +22,9 @@ pub(super) struct Shared {
     pub(super) jwt: PathBuf,
     /// L1's RPC URL.
     pub l1_url: String,
-    /// The chain's unsafe block signer (the sequencer's P2P key's address; the devnet's L1
-    /// has no SystemConfig to read it from).
+    /// The chain's unsafe block signer (the sequencer's P2P key's address), given with
+    /// `--p2p.unsafe-block-signer`: a devnet created before its L1 genesis held the signer
+    /// has nothing to read it from.
     pub(super) signer: String,
 }
 

@@ -4,7 +4,7 @@
 use super::{
     args::{check_datadir, check_ports, DevnetArgs, Ports},
     banner::{Banner, BannerNode},
-    chain::{dev_accounts, ChainFiles, DevnetChains},
+    chain::{dev_accounts, devnet_signer, ChainFiles, DevnetChains, DEVNET_P2P_KEY},
     l1::{start_l1, L1Handle},
     nodes::{node_args, NodeProcess, Role, Shared},
     progress::Progress,
@@ -204,7 +204,7 @@ async fn start(
     if !key.exists() {
         light_cl_p2p::write_private(&key, DEVNET_P2P_KEY)?;
     }
-    let signer = light_cl_p2p::SequencerKey::from_hex(DEVNET_P2P_KEY)?.address().to_string();
+    let signer = devnet_signer().to_string();
     let seq_peer = light_cl_p2p::load_or_create(&seq_dir.join(crate::p2p::NODE_KEY_FILE))?
         .public()
         .to_peer_id();
@@ -274,9 +274,6 @@ async fn start(
     let progress = Progress::new(nodes[0].client(), seq_chain()?, followers, start_head.number);
     Ok(Some(Started { banner, progress, _l1: l1 }))
 }
-
-/// The devnet sequencer's P2P signing key (a fixed test key: the devnet is local).
-const DEVNET_P2P_KEY: &str = "0x2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a";
 
 /// A started devnet: what to show and watch, and L1's handle, kept until the end.
 struct Started {
