@@ -30,6 +30,9 @@ pub mod validate;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod test_blocks;
 
+#[cfg(test)]
+mod real_block_tests;
+
 pub use discovery::{BootNode, DiscoveryConfig, DiscoveryError, DEFAULT_PEERS_LO};
 pub use gossip::{
     spawn, static_peer_id, DiscoveredPeer, GossipConfig, GossipCounts, GossipError, GossipHandle,
