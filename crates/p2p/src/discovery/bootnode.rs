@@ -106,7 +106,7 @@ impl fmt::Display for BootNode {
             Self::Enode { key, udp } => {
                 let point = key.to_encoded_point(false);
                 let hex = alloy_primitives::hex::encode(&point.as_bytes()[1..]);
-                write!(f, "enode://{hex}@{}:{}", udp.ip(), udp.port())
+                write!(f, "enode://{hex}@{udp}")
             }
         }
     }

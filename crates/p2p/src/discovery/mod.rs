@@ -72,6 +72,9 @@ pub enum DiscoveryError {
     /// The node record.
     #[error(transparent)]
     Enr(#[from] EnrError),
+    /// Discovery on `::` (every IPv6 address) is not supported.
+    #[error("discovery cannot listen on :: (give an IPv4 --p2p.listen.ip, a specific IPv6 address, or --p2p.no-discovery)")]
+    Ipv6Unspecified,
     /// The gossip node stopped, or listens on no TCP port.
     #[error("the gossip node is not listening on TCP")]
     NoTcp,
@@ -102,9 +105,16 @@ pub async fn spawn(
     let ip = config.advertise_ip.or(Some(config.listen_ip).filter(|ip| !ip.is_unspecified()));
     let key = enr_key(keypair)?;
     let record = local_enr(&key, ip, tcp, udp, config.chain_id)?;
-    let discv5_config = ConfigBuilder::new(ListenConfig::from_ip(config.listen_ip, udp))
-        .query_timeout(LOOKUP_TIMEOUT)
-        .build();
+    if config.listen_ip == IpAddr::from(std::net::Ipv6Addr::UNSPECIFIED) {
+        return Err(DiscoveryError::Ipv6Unspecified);
+    }
+    let mut builder = ConfigBuilder::new(ListenConfig::from_ip(config.listen_ip, udp));
+    builder.query_timeout(LOOKUP_TIMEOUT);
+    if config.advertise_ip.is_some() {
+        // The advertised address is the operator's: peers' votes do not replace it.
+        builder.disable_enr_update();
+    }
+    let discv5_config = builder.build();
     let start = |reason: &dyn std::fmt::Display| DiscoveryError::Start {
         addr: format!("{}:{udp}", config.listen_ip),
         reason: reason.to_string(),
@@ -118,6 +128,8 @@ pub async fn spawn(
         warn!(target: "light_cl::discovery", chain_id = config.chain_id, "no bootnodes: this node is found only by nodes that know it (give --p2p.bootnodes)");
     }
     info!(target: "light_cl::discovery", enr = %record.to_base64(), udp, bootnodes = config.bootnodes.len(), "discovery started");
+    // The record is shown (opp2p_self) from the start, not only after the first walk.
+    gossip.set_discovery(record.to_base64(), 0);
     let walker =
         Walker { self_peer: gossip.peer_id(), discv5, config, gossip, candidates: HashMap::new() };
     tokio::spawn(walker.run());

@@ -45,6 +45,7 @@ async fn connected_to(node: &GossipHandle, peer: PeerId) -> bool {
 #[tokio::test(flavor = "multi_thread")]
 async fn nodes_find_each_other_from_one_bootnode_and_only_of_their_chain() {
     let (a, a_enr) = node(CHAIN, Vec::new(), 0).await;
+    assert_eq!(a.self_info().enr, a_enr.to_base64(), "opp2p_self shows the record at once");
     let boot = vec![BootNode::Enr(Box::new(a_enr.clone()))];
     let (b, _) = node(CHAIN, boot.clone(), DEFAULT_PEERS_LO).await;
     let (d, _) = node(CHAIN + 1, boot.clone(), DEFAULT_PEERS_LO).await;
@@ -109,4 +110,32 @@ async fn an_enode_bootnode_is_asked_for_its_record() {
         assert!(tokio::time::Instant::now() < deadline, "B did not find A from its enode");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Discovery on `::` is refused (its record would hold IPv4 ports only).
+#[tokio::test(flavor = "multi_thread")]
+async fn discovery_on_every_ipv6_address_is_refused() {
+    let keypair = Keypair::generate_secp256k1();
+    let (gossip, _blocks) = spawn_gossip(GossipConfig {
+        chain_id: CHAIN,
+        forks: ForkTimes::default(),
+        signer: signer_of(&key()),
+        listen: "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
+        keypair: keypair.clone(),
+        static_peers: Vec::new(),
+        max_inbound: DEFAULT_MAX_INBOUND,
+        scoring: None,
+    })
+    .unwrap();
+    let config = DiscoveryConfig {
+        chain_id: CHAIN,
+        listen_ip: std::net::Ipv6Addr::UNSPECIFIED.into(),
+        udp_port: 0,
+        advertise_ip: None,
+        bootnodes: Vec::new(),
+        peers_lo: DEFAULT_PEERS_LO,
+        interval: FAST_INTERVAL,
+    };
+    let err = spawn(config, &keypair, gossip).await.unwrap_err();
+    assert!(matches!(err, DiscoveryError::Ipv6Unspecified), "{err}");
 }

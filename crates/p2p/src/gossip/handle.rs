@@ -69,8 +69,8 @@ impl GossipHandle {
         self.commands.send(Command::Dial(addr)).await.map_err(|_| GossipError::Stopped)
     }
 
-    /// Dials, of `candidates`, up to `max` peers that are neither connected nor being dialled;
-    /// the peers dialled.
+    /// Dials, of `candidates`, up to `max` peers that are neither connected nor being dialled
+    /// (less the discovered peers still being dialled); the peers dialled.
     pub async fn dial_some(
         &self,
         candidates: Vec<DiscoveredPeer>,

@@ -116,6 +116,17 @@ pub struct GossipConfig {
     pub scoring: Option<Scoring>,
 }
 
+/// mplex with tight bounds (it has no flow control): at most 32 substreams, each buffering at
+/// most 8 frames before the substream is reset, so one peer holds at most 256 frames.
+fn mplex_config() -> libp2p_mplex::Config {
+    let mut config = libp2p_mplex::Config::default();
+    config
+        .set_max_num_streams(32)
+        .set_max_buffer_size(8)
+        .set_max_buffer_behaviour(libp2p_mplex::MaxBufferBehaviour::ResetStream);
+    config
+}
+
 /// op-node's peer high-water mark (`--p2p.peers.hi`), the default inbound limit.
 pub const DEFAULT_MAX_INBOUND: u32 = 30;
 
@@ -220,7 +231,7 @@ pub fn spawn(
             tcp::Config::default().nodelay(true),
             noise::Config::new,
             // yamux first, mplex for peers that speak only that (op-node offers both).
-            (yamux::Config::default, libp2p_mplex::Config::default),
+            (yamux::Config::default, mplex_config),
         )
         .map_err(|e| build(&e))?
         .with_behaviour(|key| {

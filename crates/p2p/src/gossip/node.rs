@@ -127,8 +127,12 @@ impl Node {
         self.counts.banned.store(self.banned.len() as u64, Ordering::Relaxed);
     }
 
-    /// Dials up to `max` of `candidates` that are not connected, nor being dialled.
+    /// Dials up to `max` of `candidates` that are not connected, nor being dialled, less the
+    /// discovered peers still being dialled.
     fn dial_some(&mut self, candidates: Vec<DiscoveredPeer>, max: usize) -> Vec<PeerId> {
+        // Dials of earlier rounds still under way count toward `max`.
+        let pending = self.discovered.keys().filter(|p| !self.swarm.is_connected(p)).count();
+        let max = max.saturating_sub(pending);
         let mut dialled = Vec::new();
         for DiscoveredPeer { peer, addr, enr, chain_id } in candidates {
             if dialled.len() >= max {

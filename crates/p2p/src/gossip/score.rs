@@ -1,7 +1,8 @@
 //! Peer scoring: gossipsub's peer score with op-node's "light" parameters (`p2p/peer_params.go`
 //! of the 2024-10 snapshot), and the ban of peers whose score falls below a threshold (op-node's
-//! `--p2p.ban.*`, on by default). A rejected message lowers its sender's score; a peer that
-//! sends one is graylisted (its messages ignored) and then banned for an hour.
+//! `--p2p.ban.*`, on by default). A rejected message lowers its sender's score: one takes a
+//! peer below the graylist threshold (its messages are ignored), and a peer found below the
+//! ban threshold when the scores are looked at is banned for an hour.
 //!
 //! One change: op-node's penalty for delivering too few blocks in the mesh is left out. op-node
 //! applied its topic scores to the first block topic only, silent since Canyon, so every peer

@@ -134,7 +134,9 @@ async fn a_peer_that_sends_invalid_blocks_is_banned_unless_static() {
         .with(libp2p::multiaddr::Protocol::P2p(rogue.peer_id()));
     // B keeps the rogue as a static peer; A does not.
     let (a, _a_rx) = spawn_node(DEFAULT_MAX_INBOUND, fast, Vec::new());
-    let (b, _b_rx) = spawn_node(DEFAULT_MAX_INBOUND, fast, vec![rogue_addr]);
+    // B's slot is a minute, so the rogue's score barely decays while the test looks at it.
+    let slow_decay = Scoring { block_time: 60, ..fast };
+    let (b, _b_rx) = spawn_node(DEFAULT_MAX_INBOUND, slow_decay, vec![rogue_addr]);
     rogue.dial(a.listening().await.unwrap()[0].clone()).await.unwrap();
     let other = SigningKey::from_slice(&[0x22; 32]).unwrap();
     let mut number = 0;
