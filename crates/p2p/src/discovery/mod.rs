@@ -95,6 +95,9 @@ pub async fn spawn(
     keypair: &Keypair,
     gossip: GossipHandle,
 ) -> Result<Enr, DiscoveryError> {
+    if config.listen_ip == IpAddr::from(std::net::Ipv6Addr::UNSPECIFIED) {
+        return Err(DiscoveryError::Ipv6Unspecified);
+    }
     let tcp = gossip
         .listening()
         .await
@@ -105,9 +108,6 @@ pub async fn spawn(
     let ip = config.advertise_ip.or(Some(config.listen_ip).filter(|ip| !ip.is_unspecified()));
     let key = enr_key(keypair)?;
     let record = local_enr(&key, ip, tcp, udp, config.chain_id)?;
-    if config.listen_ip == IpAddr::from(std::net::Ipv6Addr::UNSPECIFIED) {
-        return Err(DiscoveryError::Ipv6Unspecified);
-    }
     let mut builder = ConfigBuilder::new(ListenConfig::from_ip(config.listen_ip, udp));
     builder.query_timeout(LOOKUP_TIMEOUT);
     if config.advertise_ip.is_some() {
@@ -127,9 +127,10 @@ pub async fn spawn(
     if config.bootnodes.is_empty() {
         warn!(target: "light_cl::discovery", chain_id = config.chain_id, "no bootnodes: this node is found only by nodes that know it (give --p2p.bootnodes)");
     }
-    info!(target: "light_cl::discovery", enr = %record.to_base64(), udp, bootnodes = config.bootnodes.len(), "discovery started");
+    let text = record.to_base64();
+    info!(target: "light_cl::discovery", enr = %text, udp, bootnodes = config.bootnodes.len(), "discovery started");
     // The record is shown (opp2p_self) from the start, not only after the first walk.
-    gossip.set_discovery(record.to_base64(), 0);
+    gossip.set_discovery(text, 0);
     let walker =
         Walker { self_peer: gossip.peer_id(), discv5, config, gossip, candidates: HashMap::new() };
     tokio::spawn(walker.run());
@@ -148,7 +149,9 @@ fn tcp_port(addr: &Multiaddr) -> Option<u16> {
 #[derive(Debug)]
 struct Candidate {
     addr: Multiaddr,
-    enr: Enr,
+    /// Its record's sequence number and the record as text (made once, for `opp2p_peers`).
+    seq: u64,
+    record: String,
     seen: Instant,
     dialled: Option<Instant>,
 }
@@ -250,18 +253,21 @@ impl Walker {
             }
             if let Some(known) = self.candidates.get_mut(&peer) {
                 known.seen = now;
-                if enr.seq() > known.enr.seq() {
-                    (known.addr, known.enr) = (addr, enr.clone());
+                if enr.seq() > known.seq {
+                    (known.addr, known.seq, known.record) = (addr, enr.seq(), enr.to_base64());
                 }
                 continue;
             }
             if self.candidates.len() >= MAX_CANDIDATES {
                 let oldest = self.candidates.iter().min_by_key(|(_, c)| c.seen).map(|(p, _)| *p);
-                oldest.map(|p| self.candidates.remove(&p));
+                if let Some(oldest) = oldest {
+                    self.candidates.remove(&oldest);
+                }
             }
             debug!(target: "light_cl::discovery", %peer, %addr, "found a node of this chain");
             metrics::discovered();
-            let candidate = Candidate { addr, enr: enr.clone(), seen: now, dialled: None };
+            let (seq, record) = (enr.seq(), enr.to_base64());
+            let candidate = Candidate { addr, seq, record, seen: now, dialled: None };
             self.candidates.insert(peer, candidate);
         }
     }
@@ -278,7 +284,7 @@ impl Walker {
                 let peer = DiscoveredPeer {
                     peer: *peer,
                     addr: c.addr.clone(),
-                    enr: c.enr.to_base64(),
+                    enr: c.record.clone(),
                     chain_id: self.config.chain_id,
                 };
                 (c.dialled, peer)

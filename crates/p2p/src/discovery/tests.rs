@@ -8,9 +8,8 @@ use crate::{
 use light_cl_protocol::ForkTimes;
 use std::sync::atomic::Ordering;
 
-/// A gossip node of `chain` on loopback with discovery from `bootnodes`, dialling while fewer
-/// than `peers_lo` are connected; its record.
-async fn node(chain: u64, bootnodes: Vec<BootNode>, peers_lo: u32) -> (GossipHandle, Enr) {
+/// A gossip node of `chain` on loopback, and its key.
+fn gossip_node(chain: u64) -> (GossipHandle, Keypair) {
     let keypair = Keypair::generate_secp256k1();
     let (gossip, _blocks) = spawn_gossip(GossipConfig {
         chain_id: chain,
@@ -23,7 +22,13 @@ async fn node(chain: u64, bootnodes: Vec<BootNode>, peers_lo: u32) -> (GossipHan
         scoring: Some(crate::gossip::Scoring::light(2)),
     })
     .unwrap();
-    let config = DiscoveryConfig {
+    (gossip, keypair)
+}
+
+/// Discovery on loopback for `chain` from `bootnodes`, dialling while fewer than `peers_lo`
+/// are connected.
+fn loopback(chain: u64, bootnodes: Vec<BootNode>, peers_lo: u32) -> DiscoveryConfig {
+    DiscoveryConfig {
         chain_id: chain,
         listen_ip: [127, 0, 0, 1].into(),
         udp_port: 0,
@@ -31,7 +36,14 @@ async fn node(chain: u64, bootnodes: Vec<BootNode>, peers_lo: u32) -> (GossipHan
         bootnodes,
         peers_lo,
         interval: Duration::from_millis(300),
-    };
+    }
+}
+
+/// A gossip node of `chain` on loopback with discovery from `bootnodes`, dialling while fewer
+/// than `peers_lo` are connected; its record.
+async fn node(chain: u64, bootnodes: Vec<BootNode>, peers_lo: u32) -> (GossipHandle, Enr) {
+    let (gossip, keypair) = gossip_node(chain);
+    let config = loopback(chain, bootnodes, peers_lo);
     let enr = spawn(config, &keypair, gossip.clone()).await.unwrap();
     (gossip, enr)
 }
@@ -115,26 +127,10 @@ async fn an_enode_bootnode_is_asked_for_its_record() {
 /// Discovery on `::` is refused (its record would hold IPv4 ports only).
 #[tokio::test(flavor = "multi_thread")]
 async fn discovery_on_every_ipv6_address_is_refused() {
-    let keypair = Keypair::generate_secp256k1();
-    let (gossip, _blocks) = spawn_gossip(GossipConfig {
-        chain_id: CHAIN,
-        forks: ForkTimes::default(),
-        signer: signer_of(&key()),
-        listen: "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
-        keypair: keypair.clone(),
-        static_peers: Vec::new(),
-        max_inbound: DEFAULT_MAX_INBOUND,
-        scoring: None,
-    })
-    .unwrap();
+    let (gossip, keypair) = gossip_node(CHAIN);
     let config = DiscoveryConfig {
-        chain_id: CHAIN,
         listen_ip: std::net::Ipv6Addr::UNSPECIFIED.into(),
-        udp_port: 0,
-        advertise_ip: None,
-        bootnodes: Vec::new(),
-        peers_lo: DEFAULT_PEERS_LO,
-        interval: FAST_INTERVAL,
+        ..loopback(CHAIN, Vec::new(), DEFAULT_PEERS_LO)
     };
     let err = spawn(config, &keypair, gossip).await.unwrap_err();
     assert!(matches!(err, DiscoveryError::Ipv6Unspecified), "{err}");

@@ -90,27 +90,30 @@ impl Node {
     /// Lifts the bans that have ended, then bans every connected peer scored below
     /// [`score::BAN_THRESHOLD`] (static peers are kept, as op-node keeps protected peers).
     fn inspect_scores(&mut self) {
+        // Without bans there is nothing to lift or to impose.
+        if !self.scoring.is_some_and(|s| s.ban) {
+            return;
+        }
         let now = Instant::now();
         let ended: Vec<PeerId> =
             self.banned.iter().filter(|(_, until)| **until <= now).map(|(p, _)| *p).collect();
         for peer in ended {
             self.unban(&peer);
         }
-        if !self.scoring.is_some_and(|s| s.ban) {
-            return;
-        }
         let gossipsub = &self.swarm.behaviour().gossipsub;
         let low: Vec<(PeerId, f64)> = self
             .swarm
             .connected_peers()
-            .filter(|peer| !self.static_peers.iter().any(|(p, _)| p == *peer))
+            .filter(|peer| !self.is_static(peer))
             .filter_map(|peer| Some((*peer, gossipsub.peer_score(peer)?)))
             .filter(|(_, score)| *score < score::BAN_THRESHOLD)
             .collect();
         for (peer, score) in low {
             if self.banned.len() >= score::MAX_BANNED {
                 let first = self.banned.iter().min_by_key(|(_, until)| **until).map(|(p, _)| *p);
-                first.inspect(|p| self.unban(p));
+                if let Some(first) = first {
+                    self.unban(&first);
+                }
             }
             warn!(target: "light_cl::gossip", %peer, score, "banning a peer for an hour: its gossip score is below the ban threshold");
             self.banned.insert(peer, now + score::BAN_DURATION);
@@ -124,7 +127,11 @@ impl Node {
     fn unban(&mut self, peer: &PeerId) {
         self.banned.remove(peer);
         self.swarm.behaviour_mut().banned.unblock_peer(*peer);
-        self.counts.banned.store(self.banned.len() as u64, Ordering::Relaxed);
+    }
+
+    /// Whether `peer` is one of the `--p2p.static` peers (kept, never banned).
+    fn is_static(&self, peer: &PeerId) -> bool {
+        self.static_peers.iter().any(|(p, _)| p == peer)
     }
 
     /// Dials up to `max` of `candidates` that are not connected, nor being dialled, less the
@@ -219,7 +226,7 @@ impl Node {
         let mut dump = PeerDump::default();
         for (peer, mut info) in self.peers.infos() {
             info.gossip_blocks = on_topics.contains(peer);
-            info.protected = self.static_peers.iter().any(|(p, _)| p == peer);
+            info.protected = self.is_static(peer);
             info.scores.gossip.total = gossipsub.peer_score(peer).unwrap_or(0.0);
             if let Some((enr, chain_id)) = self.discovered.get(peer) {
                 (info.enr, info.chain_id) = (enr.clone(), *chain_id);

@@ -60,6 +60,22 @@ async fn publish_until(
     }
 }
 
+/// Publishes fresh valid blocks from `from`, numbered after `start`, until one arrives on
+/// `rx` (until the mesh has formed a block may reach no one); the block that arrived.
+async fn first_block_through(
+    from: &GossipHandle,
+    start: u64,
+    rx: &mut mpsc::Receiver<OpExecutionData>,
+) -> OpExecutionData {
+    for number in start + 1..start + 200 {
+        let _ = from.publish(BlockVersion::V4, message(number, &key())).await;
+        if let Ok(Some(block)) = tokio::time::timeout(Duration::from_millis(300), rx.recv()).await {
+            return block;
+        }
+    }
+    panic!("no block arrived");
+}
+
 /// A publishes, B validates and relays, C receives only through B. An invalid block from A is
 /// not relayed, and takes A below the graylist threshold on B; D's blocks still pass.
 #[tokio::test(flavor = "multi_thread")]
@@ -70,16 +86,7 @@ async fn a_line_of_three_nodes_relays_valid_blocks_only() {
     b.dial(a.listening().await.unwrap()[0].clone()).await.unwrap();
     c.dial(b.listening().await.unwrap()[0].clone()).await.unwrap();
 
-    let mut number = 100;
-    let first = loop {
-        number += 1;
-        assert!(number < 300, "no block reached C");
-        let _ = a.publish(BlockVersion::V4, message(number, &key())).await;
-        if let Ok(Some(block)) = tokio::time::timeout(Duration::from_millis(300), c_rx.recv()).await
-        {
-            break block;
-        }
-    };
+    let first = first_block_through(&a, 100, &mut c_rx).await;
     assert!(first.payload.block_number() > 100);
     // B relayed it: A and C are connected to B and on the topics (opp2p_peerStats).
     let stats = b.counts().peer_stats();
@@ -107,16 +114,7 @@ async fn a_line_of_three_nodes_relays_valid_blocks_only() {
     // have seen (and rejected) it first.
     let (d, _d_rx) = node();
     d.dial(b.listening().await.unwrap()[0].clone()).await.unwrap();
-    let mut number = 1000;
-    let next = loop {
-        number += 1;
-        assert!(number < 1200, "no block of D reached C");
-        let _ = d.publish(BlockVersion::V4, message(number, &key())).await;
-        if let Ok(Some(block)) = tokio::time::timeout(Duration::from_millis(300), c_rx.recv()).await
-        {
-            break block;
-        }
-    };
+    let next = first_block_through(&d, 1000, &mut c_rx).await;
     assert!(next.payload.block_number() > 1000);
     assert_eq!(b.counts().rejected.load(Ordering::Relaxed), rejected_before + 1);
     assert_eq!(c.counts().rejected.load(Ordering::Relaxed), 0, "B relayed no invalid block");
